@@ -1,0 +1,15 @@
+mod csvimport;
+mod mispjson;
+mod testimport;
+
+use std::sync::Arc;
+
+use crate::engine::Module;
+
+pub fn all() -> Vec<Arc<dyn Module>> {
+    vec![
+        Arc::new(mispjson::MispJson::new()),
+        Arc::new(csvimport::CsvImport::new()),
+        Arc::new(testimport::TestImport::new()),
+    ]
+}

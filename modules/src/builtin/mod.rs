@@ -1,0 +1,50 @@
+//! The modules compiled into the binary, grouped by type.
+
+mod action;
+mod expansion;
+mod export;
+mod import;
+
+use std::sync::Arc;
+
+use crate::engine::{Module, Registry};
+
+/// Every built-in module, in listing order: action, import, export, expansion, as the
+/// reference happened to list them.
+pub fn all() -> Vec<Arc<dyn Module>> {
+    let mut modules = action::all();
+    modules.extend(import::all());
+    modules.extend(export::all());
+    modules.extend(expansion::all());
+    modules
+}
+
+/// A registry holding every built-in module.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    for module in all() {
+        registry.register(module);
+    }
+    registry
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use serde_json::Value;
+
+    use crate::engine::{Module, ModuleError, QueryRequest};
+
+    /// Runs `module` on a JSON body, as the engine would.
+    pub async fn query(module: &dyn Module, body: Value) -> Result<Value, ModuleError> {
+        let map = body.as_object().cloned().expect("test bodies are objects");
+        module.query(QueryRequest::new(map)).await
+    }
+
+    /// The message of a reported error, or a panic with what came instead.
+    pub fn reported(result: Result<Value, ModuleError>) -> String {
+        match result {
+            Err(ModuleError::Reported(message)) => message,
+            other => panic!("expected a reported error, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Runs one query: deployment settings, a per-module concurrency cap, a hard deadline and
+//! panic isolation. Nothing a module does here can disturb another query.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+
+use super::{ConfigDefaults, ModuleError, QueryRequest, Registry};
+
+/// Limits applied to every query.
+#[derive(Debug, Clone)]
+pub struct EngineLimits {
+    /// Queries of one module running at once; further ones wait (the wait counts toward
+    /// their deadline), so one slow module cannot take every worker.
+    pub per_module_concurrency: usize,
+}
+
+impl Default for EngineLimits {
+    fn default() -> Self {
+        Self {
+            per_module_concurrency: 64,
+        }
+    }
+}
+
+/// What became of a query.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The module's answer, unchanged (it may itself carry an `error` key).
+    Answer(Value),
+    /// The module reported a problem meant for the user.
+    Reported(String),
+    /// The module failed unexpectedly or panicked; details were logged.
+    Exception,
+    /// The deadline passed; the module's work was cancelled.
+    Timeout,
+    /// No module of that name is loaded.
+    UnknownModule,
+}
+
+pub struct Engine {
+    registry: Arc<Registry>,
+    defaults: ConfigDefaults,
+    permits: HashMap<String, Arc<Semaphore>>,
+}
+
+impl Engine {
+    pub fn new(registry: Arc<Registry>, defaults: ConfigDefaults, limits: EngineLimits) -> Self {
+        let permits = registry
+            .iter()
+            .map(|m| {
+                let cap = limits.per_module_concurrency.max(1);
+                (m.name().to_owned(), Arc::new(Semaphore::new(cap)))
+            })
+            .collect();
+        Self {
+            registry,
+            defaults,
+            permits,
+        }
+    }
+
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    pub fn defaults(&self) -> &ConfigDefaults {
+        &self.defaults
+    }
+
+    /// Runs `module` on `body` (the whole parsed request) within `deadline`.
+    pub async fn run(
+        &self,
+        module: &str,
+        mut body: Map<String, Value>,
+        deadline: Duration,
+    ) -> Outcome {
+        let (Some(found), Some(permits)) = (self.registry.get(module), self.permits.get(module))
+        else {
+            return Outcome::UnknownModule;
+        };
+        self.defaults.fill(module, &mut body);
+        let found = Arc::clone(found);
+        let permits = Arc::clone(permits);
+        // A task of its own: a panic stays inside it, and aborting it on the deadline
+        // drops the module's future, which cancels its I/O and kills its child processes.
+        let mut task = tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            found.query(QueryRequest::new(body)).await
+        });
+        match tokio::time::timeout(deadline, &mut task).await {
+            Err(_) => {
+                task.abort();
+                tracing::warn!(module, "query timed out after {:?}", deadline);
+                Outcome::Timeout
+            }
+            Ok(Err(join_error)) => {
+                tracing::error!(module, "module panicked: {join_error}");
+                Outcome::Exception
+            }
+            Ok(Ok(Err(ModuleError::Internal(detail)))) => {
+                tracing::error!(module, "module failed: {detail}");
+                Outcome::Exception
+            }
+            Ok(Ok(Err(ModuleError::Reported(message)))) => Outcome::Reported(message),
+            Ok(Ok(Ok(answer))) => Outcome::Answer(answer),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Module, descriptor};
+    use app::{ModuleDescriptor, ModuleType};
+    use async_trait::async_trait;
+    use serde_json::json;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Behaves according to the `text` of the query.
+    struct Probe {
+        descriptor: ModuleDescriptor,
+        finished: Arc<AtomicBool>,
+    }
+
+    #[async_trait]
+    impl Module for Probe {
+        fn descriptor(&self) -> &ModuleDescriptor {
+            &self.descriptor
+        }
+        async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
+            match request.str_field("text") {
+                Some("panic") => panic!("deliberate"),
+                Some("fail") => Err(ModuleError::internal("boom")),
+                Some("report") => Err(ModuleError::reported("bad input")),
+                Some("hang") => {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    self.finished.store(true, Ordering::SeqCst);
+                    Ok(Value::Null)
+                }
+                _ => Ok(json!({"config": request.get("config")})),
+            }
+        }
+    }
+
+    fn engine(finished: Arc<AtomicBool>) -> Engine {
+        let mut registry = Registry::new();
+        registry.register(Arc::new(Probe {
+            descriptor: descriptor(
+                "probe",
+                ModuleType::Expansion,
+                json!({}),
+                json!({"config": ["key"]}),
+            ),
+            finished,
+        }));
+        let mut defaults = ConfigDefaults::default();
+        defaults.set("probe", "key", "from-env".into());
+        Engine::new(Arc::new(registry), defaults, EngineLimits::default())
+    }
+
+    fn body(text: &str) -> Map<String, Value> {
+        json!({"module": "probe", "text": text})
+            .as_object()
+            .cloned()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn failures_become_outcomes() {
+        let engine = engine(Arc::default());
+        let second = Duration::from_secs(1);
+        assert!(matches!(
+            engine.run("probe", body("panic"), second).await,
+            Outcome::Exception
+        ));
+        assert!(matches!(
+            engine.run("probe", body("fail"), second).await,
+            Outcome::Exception
+        ));
+        assert!(
+            matches!(engine.run("probe", body("report"), second).await, Outcome::Reported(m) if m == "bad input")
+        );
+        assert!(matches!(
+            engine.run("nope", body("x"), second).await,
+            Outcome::UnknownModule
+        ));
+        // The engine still serves after a panic, and fills deployment settings.
+        match engine.run("probe", body("ok"), second).await {
+            Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-env"}})),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_cancels_the_work() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let engine = engine(Arc::clone(&finished));
+        let outcome = engine
+            .run("probe", body("hang"), Duration::from_millis(50))
+            .await;
+        assert!(matches!(outcome, Outcome::Timeout));
+        tokio::time::sleep(Duration::from_secs(7200)).await;
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "the timed-out work must not run on"
+        );
+    }
+}

@@ -1,0 +1,229 @@
+//! Python behaviours that the reference's answers depend on: `int()` conversion, string
+//! `repr()` and `json.dumps` formatting. Reproduced so that answers match byte for byte.
+
+use serde_json::Value;
+
+/// Python's `int(value)` for a JSON value: integers as they are, floats truncated, booleans
+/// as 0/1, strings holding an integer. `None` where Python would raise.
+pub fn python_int(value: &Value) -> Option<i128> {
+    match value {
+        Value::Bool(flag) => Some(i128::from(*flag)),
+        Value::Number(number) => {
+            if let Some(i) = number.as_i64() {
+                Some(i128::from(i))
+            } else if let Some(u) = number.as_u64() {
+                Some(i128::from(u))
+            } else {
+                number
+                    .as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc().clamp(-1e30, 1e30) as i128)
+            }
+        }
+        Value::String(text) => python_int_text(text),
+        _ => None,
+    }
+}
+
+/// Python `int(str)`: surrounding whitespace, one sign, digits with single `_` between them.
+/// Magnitudes are capped near 10^30, far past any bound a caller applies.
+pub fn python_int_text(text: &str) -> Option<i128> {
+    let trimmed = text.trim();
+    let (negative, digits) = match trimmed.as_bytes().first()? {
+        b'-' => (true, &trimmed[1..]),
+        b'+' => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
+        return None;
+    }
+    let plain: String = digits.chars().filter(|c| *c != '_').collect();
+    if !plain.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = plain.trim_start_matches('0');
+    let value: i128 = if significant.len() > 30 {
+        10i128.pow(30)
+    } else if significant.is_empty() {
+        0
+    } else {
+        significant.parse().ok()?
+    };
+    Some(if negative { -value } else { value })
+}
+
+/// Python's `repr()` of a string: single quotes unless the text holds a single quote and
+/// no double quote.
+pub fn python_repr_str(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `json.dumps(value, indent=indent)` with its defaults (`ensure_ascii=True`):
+/// `", "` and `": "` on one line without indent; newlines, `","` and indentation with one.
+pub fn python_json_dumps(value: &Value, indent: Option<i128>) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, indent.map(|i| i.clamp(0, 64) as usize), 0);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value, indent: Option<usize>, depth: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&python_number(n)),
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                separator(out, index, indent, depth + 1);
+                write_value(out, item, indent, depth + 1);
+            }
+            closing(out, indent, depth);
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (index, (key, item)) in map.iter().enumerate() {
+                separator(out, index, indent, depth + 1);
+                write_string(out, key);
+                out.push_str(": ");
+                write_value(out, item, indent, depth + 1);
+            }
+            closing(out, indent, depth);
+            out.push('}');
+        }
+    }
+}
+
+fn separator(out: &mut String, index: usize, indent: Option<usize>, depth: usize) {
+    match indent {
+        None => {
+            if index > 0 {
+                out.push_str(", ");
+            }
+        }
+        Some(width) => {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(&" ".repeat(width * depth));
+        }
+    }
+}
+
+fn closing(out: &mut String, indent: Option<usize>, depth: usize) {
+    if let Some(width) = indent {
+        out.push('\n');
+        out.push_str(&" ".repeat(width * depth));
+    }
+}
+
+fn python_number(number: &serde_json::Number) -> String {
+    if number.is_f64() {
+        let f = number.as_f64().unwrap_or_default();
+        if f.fract() == 0.0 && f.abs() < 1e16 {
+            return format!("{f:.1}");
+        }
+    }
+    number.to_string()
+}
+
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if c.is_ascii() && (c as u32) >= 0x20 => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn int_follows_python() {
+        assert_eq!(python_int(&json!("2")), Some(2));
+        assert_eq!(python_int(&json!(2.9)), Some(2));
+        assert_eq!(python_int(&json!(true)), Some(1));
+        assert_eq!(python_int(&json!(" -1_000 ")), Some(-1000));
+        assert_eq!(python_int(&json!("1.5")), None);
+        assert_eq!(python_int(&json!(null)), None);
+        assert_eq!(
+            python_int(&json!("0000000000000000000000000000000000007")),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn repr_quotes_like_python() {
+        assert_eq!(python_repr_str("abc"), "'abc'");
+        assert_eq!(python_repr_str("it's"), "\"it's\"");
+        assert_eq!(python_repr_str("a'\"b\n"), "'a\\'\"b\\n'");
+    }
+
+    #[test]
+    fn dumps_like_python() {
+        let value = json!({"a": [1, "é😀"], "b": {}, "c": 1.0});
+        assert_eq!(
+            python_json_dumps(&value, None),
+            "{\"a\": [1, \"\\u00e9\\ud83d\\ude00\"], \"b\": {}, \"c\": 1.0}"
+        );
+        assert_eq!(
+            python_json_dumps(&json!({"a": [1, 2]}), Some(2)),
+            "{\n  \"a\": [\n    1,\n    2\n  ]\n}"
+        );
+    }
+}

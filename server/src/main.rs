@@ -1,0 +1,28 @@
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use server::cli::Cli;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let level = if cli.debug || cli.debug_extended {
+        "debug"
+    } else {
+        "info"
+    };
+    // RUST_LOG, when set, refines the level chosen by --debug.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match server::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
