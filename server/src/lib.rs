@@ -8,4 +8,4 @@ pub mod error;
 pub mod startup;
 pub mod web;
 
-pub use startup::{AppState, build_state, run};
+pub use startup::{AppState, build_state, launch, run};

@@ -58,8 +58,12 @@ pub struct AppState {
 }
 
 /// Loads the modules (built-in, then custom ones replacing built-ins of the same name)
-/// and prepares everything the routes share.
-pub async fn build_state(cli: &Cli) -> Result<AppState, StartupError> {
+/// and prepares everything the routes share. `vars` are the environment variables that
+/// may carry module settings (normally `std::env::vars()`).
+pub async fn build_state(
+    cli: &Cli,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<AppState, StartupError> {
     let mut registry: Registry = modules::builtin::registry();
     if let Some(dir) = &cli.custom {
         let pool = Arc::new(WorkerPool::new(&cli.python, cli.python_workers));
@@ -68,7 +72,7 @@ pub async fn build_state(cli: &Cli) -> Result<AppState, StartupError> {
             registry.register(module);
         }
     }
-    let defaults = ConfigDefaults::from_vars(&registry, std::env::vars());
+    let defaults = ConfigDefaults::from_vars(&registry, vars);
     let registry = Arc::new(registry);
     let descriptors: Vec<ModuleDescriptor> = registry.descriptors();
     let statistics = Statistics::new(
@@ -153,7 +157,7 @@ pub async fn launch(
 
 /// The whole server as the command line describes it.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
-    let state = build_state(&cli).await?;
+    let state = build_state(&cli, std::env::vars()).await?;
     let api = bind(&cli.listen, cli.port).await?;
     let web = if cli.no_web {
         None

@@ -112,7 +112,8 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
                     "invalid binary literal",
                 )?,
                 (true, 'h') => check(
-                    content.len() % 2 == 0 && content.chars().all(|c| c.is_ascii_hexdigit()),
+                    content.len().is_multiple_of(2)
+                        && content.chars().all(|c| c.is_ascii_hexdigit()),
                     Token::Hex,
                     start,
                     "invalid hex literal",
@@ -205,7 +206,7 @@ fn quoted(chars: &[char], quote: usize) -> Option<(String, usize)> {
 
 fn is_base64(text: &str) -> bool {
     let body = text.trim_end_matches('=');
-    text.len() % 4 == 0
+    text.len().is_multiple_of(4)
         && text.len() - body.len() <= 2
         && body
             .chars()

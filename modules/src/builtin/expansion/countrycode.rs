@@ -61,10 +61,11 @@ pub fn zone_name(tld: &str) -> String {
     {
         return (*name).to_owned();
     }
-    if tld.len() == 2 {
-        if let Ok(country) = Iso::for_alpha2_caseless(&tld) {
-            return country.name().to_owned();
-        }
+    if let Some(country) = (tld.len() == 2)
+        .then(|| Iso::for_alpha2_caseless(&tld).ok())
+        .flatten()
+    {
+        return country.name().to_owned();
     }
     "Unknown".to_owned()
 }

@@ -129,12 +129,11 @@ fn escape_extension(value: &str) -> String {
 
 /// The address in canonical form, and whether it is IPv6.
 fn address(value: &str) -> Result<(String, bool), Invalid> {
-    if let Some((base, _zone)) = value.split_once('%') {
-        if base.parse::<std::net::Ipv6Addr>().is_ok() {
-            return Err(
-                "Scoped IPv6 addresses cannot be represented in a CEF address field.".into(),
-            );
-        }
+    let scoped = value
+        .split_once('%')
+        .is_some_and(|(base, _zone)| base.parse::<std::net::Ipv6Addr>().is_ok());
+    if scoped {
+        return Err("Scoped IPv6 addresses cannot be represented in a CEF address field.".into());
     }
     match value.parse::<IpAddr>() {
         Ok(ip) => Ok((ip.to_string(), ip.is_ipv6())),

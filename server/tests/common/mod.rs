@@ -1,0 +1,63 @@
+//! Starts a real server on loopback port 0 for a test and stops it when dropped.
+#![allow(dead_code)] // each test binary uses its own part of this helper
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use server::cli::Cli;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub struct TestServer {
+    pub api: String,
+    pub web: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A server started with `args` (the command line after the program name) and `vars`
+/// as its environment.
+pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
+    let mut argv = vec!["misp-modules"];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(argv).expect("test command line parses");
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let state = server::build_state(&cli, vars)
+        .await
+        .expect("server state builds");
+    let api = TcpListener::bind("127.0.0.1:0").await.expect("bind api");
+    let web = TcpListener::bind("127.0.0.1:0").await.expect("bind web");
+    let api_url = format!("http://{}", api.local_addr().expect("api address"));
+    let web_url = format!("http://{}", web.local_addr().expect("web address"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server::launch(state, api, Some(web), async move {
+        let _ = stopped.await;
+    }));
+    TestServer {
+        api: api_url,
+        web: web_url,
+        client: reqwest::Client::new(),
+        stop: Some(stop),
+    }
+}
+
+/// A server with the test custom modules loaded, as the compat corpus was captured.
+pub async fn start_with_custom_modules() -> TestServer {
+    let custom = fixtures().join("custom");
+    start(&["-c", custom.to_str().expect("utf-8 path")], &[]).await
+}
