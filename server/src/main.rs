@@ -7,8 +7,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Debug output of our own crates only: the HTTP stack at debug level is noise.
     let level = if cli.debug || cli.debug_extended {
-        "debug"
+        "info,server=debug,modules=debug"
     } else {
         "info"
     };

@@ -11,9 +11,21 @@ use axum::routing::get;
 use crate::AppState;
 use crate::api::escape_html;
 
+/// Served from the binary so the UI needs no file at run time.
+const STYLESHEET: &str = include_str!("../../style/main.css");
+const FAVICON: &str = include_str!("../../public/favicon.svg");
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
+        .route(
+            "/main.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css")], STYLESHEET) }),
+        )
+        .route(
+            "/favicon.svg",
+            get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON) }),
+        )
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") })
         .with_state(state)
 }
@@ -22,8 +34,7 @@ async fn index(State(state): State<AppState>) -> Response {
     let registry = state.engine.registry();
     let mut body = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>MISP modules</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}\
-         li{margin:.3rem 0}small{color:#666}@media (prefers-color-scheme:dark){body{background:#111;color:#ddd}small{color:#aaa}}</style>\
+         <title>MISP modules</title><link rel=\"stylesheet\" href=\"/main.css\"><link rel=\"icon\" href=\"/favicon.svg\">\
          </head><body><h1>MISP modules</h1><p>The module API documentation is served on the API port at <code>/openapi</code>.</p>\n",
     );
     for module_type in ModuleType::ALL {
@@ -54,7 +65,7 @@ async fn index(State(state): State<AppState>) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds the release binary into dist/. The Dockerfile runs this script, and CI runs it
+# too so that the container build path is exercised on every change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p server --bin misp-modules
+mkdir -p dist
+cp target/release/misp-modules dist/
+echo "built dist/misp-modules"
