@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p server --bin misp-modules
 mkdir -p dist
-cp target/release/misp-modules dist/
+cp "${CARGO_TARGET_DIR:-target}/release/misp-modules" dist/
 echo "built dist/misp-modules"

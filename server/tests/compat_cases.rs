@@ -254,15 +254,7 @@ fn same_statistics_shape(got: &Value, want: &Value) -> Result<(), String> {
 #[tokio::test]
 async fn captured_cases_match_the_reference() {
     let server = common::start_with_custom_modules().await;
-    let listed: Value = server
-        .client
-        .get(format!("{}/modules", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = server.get_json("/modules").await;
     let loaded: BTreeSet<String> = listed
         .as_array()
         .unwrap()

@@ -20,15 +20,7 @@ async fn built_in_modules_match_the_reference_metadata() {
         std::fs::read_to_string(common::fixtures().join("upstream-module-metadata.json")).unwrap();
     let upstream: Vec<Value> = serde_json::from_str(&text).unwrap();
     let server = common::start(&[], &[]).await;
-    let listed: Value = server
-        .client
-        .get(format!("{}/modules", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = server.get_json("/modules").await;
     let listed = listed.as_array().unwrap();
     assert!(listed.len() >= 11);
     for module in listed {

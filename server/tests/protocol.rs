@@ -218,15 +218,7 @@ async fn deployment_settings_fill_missing_config_and_stay_secret() {
 #[tokio::test]
 async fn custom_modules_load_skip_and_override() {
     let server = common::start_with_custom_modules().await;
-    let listed: Value = server
-        .client
-        .get(format!("{}/modules", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = server.get_json("/modules").await;
     let names: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -253,25 +245,9 @@ async fn custom_modules_load_skip_and_override() {
 
     let custom = common::fixtures().join("override");
     let overridden = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
-    let listed: Value = overridden
-        .client
-        .get(format!("{}/modules", overridden.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = overridden.get_json("/modules").await;
     let builtin = common::start(&[], &[]).await;
-    let builtin_list: Value = builtin
-        .client
-        .get(format!("{}/modules", builtin.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let builtin_list: Value = builtin.get_json("/modules").await;
     let position = |list: &Value| {
         list.as_array()
             .unwrap()
@@ -327,15 +303,7 @@ async fn get_answers_are_cacheable() {
         .await
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
-    let health: Value = server
-        .client
-        .get(format!("{}/healthcheck", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = server.get_json("/healthcheck").await;
     assert_eq!(health, json!({"status": true}));
 }
 
@@ -351,15 +319,7 @@ async fn statistics_count_queries_by_outcome() {
     )
     .await;
     query(&server, json!({"module": "not_loaded"})).await;
-    let stats: Value = server
-        .client
-        .get(format!("{}/statistics", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = server.get_json("/statistics").await;
     let totals = &stats["totals"];
     assert_eq!(
         (totals["queries"].as_u64(), totals["successes"].as_u64()),
@@ -381,15 +341,7 @@ async fn statistics_count_queries_by_outcome() {
 #[tokio::test]
 async fn openapi_describes_the_api() {
     let server = common::start(&[], &[]).await;
-    let document: Value = server
-        .client
-        .get(format!("{}/openapi.json", server.api))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = server.get_json("/openapi.json").await;
     assert_eq!(document["openapi"], "3.1.0");
     for path in [
         "/modules",
@@ -420,4 +372,25 @@ async fn the_web_port_lists_modules() {
     );
     let page = response.text().await.unwrap();
     assert!(page.contains("extract_url_components") && page.contains("import_mod"));
+}
+
+#[tokio::test]
+async fn a_client_that_leaves_stops_its_query() {
+    let server = common::start_with_custom_modules().await;
+    let marker = std::env::temp_dir().join(format!("misp-modules-left-{}", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    let body = json!({"module": "slow_marker", "text": marker, "seconds": "2", "timeout": 30});
+    let gave_up = server
+        .client
+        .post(format!("{}/query", server.api))
+        .body(body.to_string())
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client stops waiting first");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(!marker.exists(), "the abandoned module kept running");
+    let stats = server.get_json("/statistics").await;
+    assert_eq!(stats["modules"]["slow_marker"]["in_flight"], 0);
+    let _ = std::fs::remove_file(&marker);
 }

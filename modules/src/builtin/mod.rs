@@ -40,6 +40,16 @@ pub(crate) mod testing {
         module.query(QueryRequest::new(map)).await
     }
 
+    /// The file an export module answered, decoded from its base64 `data`.
+    pub fn decoded_data(answer: &Value) -> String {
+        use base64::Engine as _;
+        let data = answer["data"].as_str().expect("export answers carry data");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("data is base64");
+        String::from_utf8(bytes).expect("exported file is UTF-8")
+    }
+
     /// The message of a reported error, or a panic with what came instead.
     pub fn reported(result: Result<Value, ModuleError>) -> String {
         match result {

@@ -85,15 +85,15 @@ impl Engine {
         self.defaults.fill(module, &mut body);
         let found = Arc::clone(found);
         let permits = Arc::clone(permits);
-        // A task of its own: a panic stays inside it, and aborting it on the deadline
-        // drops the module's future, which cancels its I/O and kills its child processes.
-        let mut task = tokio::spawn(async move {
+        // A task of its own: a panic stays inside it, and aborting it drops the module's
+        // future, which cancels its I/O and kills its child processes. It is aborted on the
+        // deadline, and also when this future is dropped (the client went away).
+        let mut task = AbortOnDrop(tokio::spawn(async move {
             let _permit = permits.acquire_owned().await;
             found.query(QueryRequest::new(body)).await
-        });
-        match tokio::time::timeout(deadline, &mut task).await {
+        }));
+        match tokio::time::timeout(deadline, &mut task.0).await {
             Err(_) => {
-                task.abort();
                 tracing::warn!(module, "query timed out after {:?}", deadline);
                 Outcome::Timeout
             }
@@ -108,6 +108,14 @@ impl Engine {
             Ok(Ok(Err(ModuleError::Reported(message)))) => Outcome::Reported(message),
             Ok(Ok(Ok(answer))) => Outcome::Answer(answer),
         }
+    }
+}
+
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -207,6 +215,23 @@ mod tests {
         assert!(
             !finished.load(Ordering::SeqCst),
             "the timed-out work must not run on"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_abandoned_query_stops_its_work() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let engine = engine(Arc::clone(&finished));
+        let abandoned = tokio::time::timeout(
+            Duration::from_millis(50),
+            engine.run("probe", body("hang"), Duration::from_secs(86_400)),
+        )
+        .await;
+        assert!(abandoned.is_err(), "the caller gave up first");
+        tokio::time::sleep(Duration::from_secs(7200)).await;
+        assert!(
+            !finished.load(Ordering::SeqCst),
+            "work of a dropped query must stop"
         );
     }
 }

@@ -52,9 +52,8 @@ pub async fn query(
     tracing::debug!(module, body = %redact::redacted(&body), "query");
 
     let known = state.engine.registry().get(&module).is_some();
-    if known {
-        state.statistics.started(&module, request_bytes);
-    }
+    // Counted as in flight until finished; a query whose client leaves is only uncounted.
+    let tracker = known.then(|| state.statistics.track(&module, request_bytes));
     let started = Instant::now();
     let outcome = state.engine.run(&module, body, deadline).await;
     let (answer, kind) = match outcome {
@@ -75,11 +74,8 @@ pub async fn query(
         ),
     };
     let response = json_response(StatusCode::OK, &answer);
-    if known {
-        let response_bytes = response_size(&response);
-        state
-            .statistics
-            .finished(&module, kind, response_bytes, started.elapsed());
+    if let Some(tracker) = tracker {
+        tracker.finished(kind, response_size(&response), started.elapsed());
     }
     Ok(response)
 }

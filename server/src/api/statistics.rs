@@ -79,7 +79,17 @@ impl Statistics {
         f(&mut inner)
     }
 
-    pub fn started(&self, module: &str, request_bytes: u64) {
+    /// Counts a query of `module` as started; the returned tracker records how it ended.
+    pub fn track<'a>(&'a self, module: &'a str, request_bytes: u64) -> QueryTracker<'a> {
+        self.started(module, request_bytes);
+        QueryTracker {
+            statistics: self,
+            module,
+            done: false,
+        }
+    }
+
+    fn started(&self, module: &str, request_bytes: u64) {
         let now = Utc::now();
         self.with(|inner| {
             let Inner { totals, modules } = inner;
@@ -95,13 +105,19 @@ impl Statistics {
         });
     }
 
-    pub fn finished(
-        &self,
-        module: &str,
-        kind: OutcomeKind,
-        response_bytes: u64,
-        elapsed: Duration,
-    ) {
+    fn abandoned(&self, module: &str) {
+        self.with(|inner| {
+            let Inner { totals, modules } = inner;
+            for counters in [Some(totals), modules.get_mut(module).map(|(_, c)| c)]
+                .into_iter()
+                .flatten()
+            {
+                counters.in_flight = counters.in_flight.saturating_sub(1);
+            }
+        });
+    }
+
+    fn finished(&self, module: &str, kind: OutcomeKind, response_bytes: u64, elapsed: Duration) {
         let now = Utc::now();
         let seconds = elapsed.as_secs_f64();
         self.with(|inner| {
@@ -143,6 +159,30 @@ impl Statistics {
                 })
                 .collect(),
         })
+    }
+}
+
+/// One query in flight. Dropped without [`QueryTracker::finished`] (the client left), it
+/// only leaves the in-flight count.
+pub struct QueryTracker<'a> {
+    statistics: &'a Statistics,
+    module: &'a str,
+    done: bool,
+}
+
+impl QueryTracker<'_> {
+    pub fn finished(mut self, kind: OutcomeKind, response_bytes: u64, elapsed: Duration) {
+        self.done = true;
+        self.statistics
+            .finished(self.module, kind, response_bytes, elapsed);
+    }
+}
+
+impl Drop for QueryTracker<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.statistics.abandoned(self.module);
+        }
     }
 }
 
@@ -220,11 +260,15 @@ mod tests {
     #[test]
     fn counts_outcomes_per_module_and_in_total() {
         let stats = Statistics::new([("a", "expansion"), ("b", "import_mod")]);
-        stats.started("a", 10);
-        stats.finished("a", OutcomeKind::Success, 20, Duration::from_millis(5));
-        stats.started("a", 10);
-        stats.finished("a", OutcomeKind::Timeout, 5, Duration::from_secs(2));
-        stats.started("b", 1);
+        stats
+            .track("a", 10)
+            .finished(OutcomeKind::Success, 20, Duration::from_millis(5));
+        stats
+            .track("a", 10)
+            .finished(OutcomeKind::Timeout, 5, Duration::from_secs(2));
+        let open = stats.track("b", 1);
+        let left = stats.track("b", 1);
+        drop(left);
         let report = stats.report();
         let a = &report.modules["a"].stats;
         assert_eq!(
@@ -235,8 +279,10 @@ mod tests {
         assert_eq!(a.response_time_seconds.buckets["0.01"], 1);
         assert_eq!(a.response_time_seconds.buckets["5"], 2);
         assert_eq!(report.modules["b"].stats.in_flight, 1);
-        assert_eq!(report.totals.queries, 3);
-        assert_eq!(report.totals.request_bytes, 21);
+        assert_eq!(report.modules["b"].stats.completed, 0);
+        assert_eq!(report.totals.queries, 4);
+        assert_eq!(report.totals.request_bytes, 22);
+        drop(open);
         assert_eq!(report.modules["b"].module_type, "import_mod");
     }
 }

@@ -27,6 +27,19 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+impl TestServer {
+    /// `GET <api><path>` as JSON.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.api))
+            .send()
+            .await
+            .expect("server answers");
+        response.json().await.expect("JSON answer")
+    }
+}
+
 /// A server started with `args` (the command line after the program name) and `vars`
 /// as its environment.
 pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {

@@ -298,18 +298,10 @@ impl Module for CefExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     async fn lines(body: Value) -> String {
-        let answer = query(&CefExport::new(), body).await.unwrap();
-        let data = answer["data"].as_str().unwrap();
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .unwrap(),
-        )
-        .unwrap()
+        decoded_data(&query(&CefExport::new(), body).await.unwrap())
     }
 
     #[tokio::test]

@@ -103,18 +103,7 @@ impl Module for LiteExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::query;
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let data = answer["data"].as_str().unwrap();
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query};
 
     fn event() -> Value {
         json!({"Event": {"info": "Événement"}, "Attribute": [
@@ -129,7 +118,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             "{\"Event\": {\"info\": \"\\u00c9v\\u00e9nement\", \"Attribute\": [{\"category\": \"Network activity\", \"type\": \"ip-dst\", \"value\": \"192.0.2.1\"}]}}"
         );
     }
@@ -142,7 +131,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(decoded(&answer).starts_with("{\n \"Event\": {\n  \"info\""));
+        assert!(decoded_data(&answer).starts_with("{\n \"Event\": {\n  \"info\""));
     }
 
     #[tokio::test]
