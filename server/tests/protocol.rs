@@ -394,3 +394,33 @@ async fn a_client_that_leaves_stops_its_query() {
     assert_eq!(stats["modules"]["slow_marker"]["in_flight"], 0);
     let _ = std::fs::remove_file(&marker);
 }
+
+#[tokio::test]
+async fn a_slow_custom_module_leaves_workers_for_the_others() {
+    let custom = common::fixtures().join("custom");
+    let server = common::start(
+        &["-c", custom.to_str().unwrap(), "--python-workers", "2"],
+        &[],
+    )
+    .await;
+    let slow = |n: u32| {
+        query(
+            &server,
+            json!({"module": "sleeper", "text": "1.5", "timeout": 10, "n": n}),
+        )
+    };
+    let started = Instant::now();
+    let other = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let answer = query(&server, json!({"module": "echo_dict", "attribute": {"type": "text", "value": "x", "uuid": "u"}})).await;
+        (answer, started.elapsed())
+    };
+    let (first, second, (answer, elapsed)) = tokio::join!(slow(1), slow(2), other);
+    assert_eq!(first["results"][0]["values"][0], "slept");
+    assert_eq!(second["results"][0]["values"][0], "slept");
+    assert_eq!(answer["results"]["echo"]["attribute"]["value"], "x");
+    assert!(
+        elapsed < Duration::from_millis(1400),
+        "the other module waited for the slow one: {elapsed:?}"
+    );
+}

@@ -78,6 +78,7 @@ pub async fn load_custom_modules(
                 },
                 path,
                 dict_handler: meta.dict_handler,
+                share: tokio::sync::Semaphore::new(pool.per_module_share()),
                 pool: Arc::clone(&pool),
             })),
             Some(Described {

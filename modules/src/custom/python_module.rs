@@ -4,6 +4,7 @@ use std::sync::Arc;
 use app::ModuleDescriptor;
 use async_trait::async_trait;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use super::WorkerPool;
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -16,6 +17,8 @@ pub struct PythonModule {
     /// request as JSON bytes, as in the reference.
     pub(crate) dict_handler: bool,
     pub(crate) pool: Arc<WorkerPool>,
+    /// This module's share of the pool.
+    pub(crate) share: Semaphore,
 }
 
 #[async_trait]
@@ -26,6 +29,11 @@ impl Module for PythonModule {
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
         let body = Value::Object(request.into_body()).to_string();
+        let _share = self
+            .share
+            .acquire()
+            .await
+            .map_err(|_| ModuleError::internal("module share closed"))?;
         self.pool.call(&self.path, self.dict_handler, &body).await
     }
 }

@@ -21,6 +21,7 @@ pub struct WorkerPool {
     python: PathBuf,
     idle: Mutex<Vec<Worker>>,
     slots: Semaphore,
+    size: usize,
 }
 
 struct Worker {
@@ -38,11 +39,19 @@ struct Reply {
 
 impl WorkerPool {
     pub fn new(python: impl Into<PathBuf>, max_workers: usize) -> Self {
+        let size = max_workers.max(1);
         Self {
             python: python.into(),
             idle: Mutex::new(Vec::new()),
-            slots: Semaphore::new(max_workers.max(1)),
+            slots: Semaphore::new(size),
+            size,
         }
+    }
+
+    /// Workers one module may hold at once: all but one, so a slow module always leaves
+    /// a worker for the others.
+    pub fn per_module_share(&self) -> usize {
+        self.size.saturating_sub(1).max(1)
     }
 
     pub fn python(&self) -> &Path {
