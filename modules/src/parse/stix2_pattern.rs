@@ -216,7 +216,7 @@ fn is_base64(text: &str) -> bool {
 /// `YYYY-MM-DDTHH:MM:SS[.s+]Z`, with plausible field ranges.
 fn is_timestamp(text: &str) -> bool {
     let bytes = text.as_bytes();
-    if bytes.len() < 20 || !text.ends_with('Z') {
+    if !text.is_ascii() || bytes.len() < 20 || !text.ends_with('Z') {
         return false;
     }
     let digits = |range: std::ops::Range<usize>| {
@@ -519,6 +519,7 @@ mod tests {
             "[ipv4-addr:value = 1.2.3.4]",
             "[file:name = 'a'] WITHIN -5 SECONDS",
             "[file:created = t'2016-13-01T00:00:00Z']",
+            "[file:created = t'2016-01-01T00:00:0é00Z']",
             "[file:hashes.MD5 == ]",
             "[IPV4-ADDR:value = '1.2.3.4']",
             "[file:name LIKE 5]",
@@ -528,6 +529,27 @@ mod tests {
                 check_pattern(pattern).is_err(),
                 "{pattern} should be refused"
             );
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        // A small deterministic generator over an alphabet rich in grammar characters and
+        // multi-byte text; every string must give a verdict, never a panic.
+        let alphabet: Vec<char> = "[]():.,*=!<>'bht-+0123456789 aZ_éあ😀\\\nANDORWITHIN"
+            .chars()
+            .collect();
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let length = (state % 40) as usize;
+            let text: String = (0..length)
+                .map(|i| alphabet[((state >> (i % 50)) as usize + i * 7) % alphabet.len()])
+                .collect();
+            let _ = check_pattern(&text);
+            let _ = check_pattern(&format!("[file:created = t'{text}']"));
         }
     }
 

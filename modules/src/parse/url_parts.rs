@@ -164,6 +164,23 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_input_never_panics() {
+        let pieces = [
+            "http", ":", "//", "[", "]", "@", "?", "#", "/", "é", "😀", "::1", "%", "80", "a.b",
+            " ", "",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    for d in pieces {
+                        let _ = split_url(&format!("{a}{b}{c}{d}"));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn internationalised_hosts_become_ascii() {
         assert_eq!(ascii_host("bücher.example"), "xn--bcher-kva.example");
     }
