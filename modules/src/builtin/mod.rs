@@ -1,9 +1,11 @@
 //! The modules compiled into the binary, grouped by type.
 
 mod action;
+mod eql_query;
 mod expansion;
 mod export;
 mod import;
+mod yara_check;
 
 use std::sync::Arc;
 

@@ -7,8 +7,8 @@
 use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
-use yara_x_parser::ast::{AST, Error as ParseError};
 
+use crate::builtin::yara_check::{YaraProblem, check_yara};
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor, legacy_scalar_results};
 
 pub struct YaraSyntaxValidator(ModuleDescriptor);
@@ -33,25 +33,6 @@ impl YaraSyntaxValidator {
     }
 }
 
-/// `line N: message` for the first error, in the reference's wording style.
-fn describe(source: &str, error: &ParseError) -> String {
-    let (message, offset) = match error {
-        ParseError::SyntaxError { message, span }
-        | ParseError::InvalidInteger { message, span }
-        | ParseError::InvalidFloat { message, span }
-        | ParseError::InvalidRegexpModifier { message, span }
-        | ParseError::InvalidEscapeSequence { message, span } => (message.clone(), span.start()),
-        ParseError::InvalidUTF8(span) => ("invalid UTF-8".to_owned(), span.start()),
-        ParseError::UnexpectedEscapeSequence(span) => {
-            ("unexpected escape sequence".to_owned(), span.start())
-        }
-    };
-    let line = source
-        .get(..offset)
-        .map_or(1, |before| before.matches('\n').count() + 1);
-    format!("line {line}: {message}")
-}
-
 #[async_trait]
 impl Module for YaraSyntaxValidator {
     fn descriptor(&self) -> &ModuleDescriptor {
@@ -63,11 +44,10 @@ impl Module for YaraSyntaxValidator {
             .str_field("yara")
             .filter(|r| !r.is_empty())
             .ok_or_else(|| ModuleError::reported("Yara rule missing"))?;
-        let ast = AST::from(rule);
-        let summary = match ast.errors().first() {
-            None if ast.rules().next().is_none() => "Syntax error: no rule found".to_owned(),
-            None => "Syntax valid".to_owned(),
-            Some(error) => format!("Syntax error: {}", describe(rule, error)),
+        let summary = match check_yara(rule) {
+            Ok(()) => "Syntax valid".to_owned(),
+            Err(YaraProblem::NoRule) => "Syntax error: no rule found".to_owned(),
+            Err(YaraProblem::Syntax(detail)) => format!("Syntax error: {detail}"),
         };
         Ok(legacy_scalar_results(&["text"], summary))
     }
