@@ -1,10 +1,19 @@
 mod cef_export;
+mod cisco_acl_export;
+mod cisco_asa_export;
 mod cisco_firesight_manager_acl_rule_export;
 mod defender_endpoint_export;
 mod envelope;
+mod firewall_common;
+mod fortios_export;
+mod junos_export;
 mod liteexport;
 mod mass_eql_export;
+mod mikrotik_export;
 mod nexthinkexport;
+mod owasp_crs_export;
+mod panos_export;
+mod pf_export;
 mod testexport;
 mod threat_connect_export;
 mod threatstream_misp_export;
@@ -20,11 +29,19 @@ use crate::engine::Module;
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(cef_export::CefExport::new()),
+        Arc::new(cisco_acl_export::CiscoAclExport::new()),
+        Arc::new(cisco_asa_export::module()),
         Arc::new(cisco_firesight_manager_acl_rule_export::CiscoFiresightExport::new()),
         Arc::new(defender_endpoint_export::DefenderEndpointExport::new()),
+        Arc::new(fortios_export::module()),
+        Arc::new(junos_export::module()),
         Arc::new(liteexport::LiteExport::new()),
         Arc::new(mass_eql_export::MassEqlExport::new()),
+        Arc::new(mikrotik_export::module()),
         Arc::new(nexthinkexport::NexthinkExport::new()),
+        Arc::new(owasp_crs_export::OwaspCrsExport::new()),
+        Arc::new(panos_export::module()),
+        Arc::new(pf_export::PfExport::new()),
         Arc::new(testexport::TestExport::new()),
         Arc::new(threat_connect_export::ThreatConnectExport::new()),
         Arc::new(threatstream_misp_export::ThreatStreamExport::new()),
