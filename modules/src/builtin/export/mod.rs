@@ -1,6 +1,12 @@
 mod cef_export;
+mod indicators;
 mod liteexport;
+mod netfilter_export;
+mod osqueryexport;
+mod qradar_reference_set_export;
+mod squid_export;
 mod testexport;
+mod wazuh_cdb_export;
 
 use std::sync::Arc;
 
@@ -13,7 +19,12 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(cef_export::CefExport::new()),
         Arc::new(liteexport::LiteExport::new()),
+        Arc::new(netfilter_export::NetfilterExport::new()),
+        Arc::new(osqueryexport::OsqueryExport::new()),
+        Arc::new(qradar_reference_set_export::QradarReferenceSetExport::new()),
+        Arc::new(squid_export::SquidExport::new()),
         Arc::new(testexport::TestExport::new()),
+        Arc::new(wazuh_cdb_export::WazuhCdbExport::new()),
     ]
 }
 
