@@ -7,6 +7,7 @@ mod qradar_reference_set_export;
 mod squid_export;
 mod testexport;
 mod wazuh_cdb_export;
+mod zeek_intel_export;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(squid_export::SquidExport::new()),
         Arc::new(testexport::TestExport::new()),
         Arc::new(wazuh_cdb_export::WazuhCdbExport::new()),
+        Arc::new(zeek_intel_export::ZeekIntelExport::new()),
     ]
 }
 
