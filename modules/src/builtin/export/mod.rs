@@ -4,6 +4,7 @@ mod liteexport;
 mod netfilter_export;
 mod osqueryexport;
 mod qradar_reference_set_export;
+mod splunk_export;
 mod squid_export;
 mod testexport;
 mod wazuh_cdb_export;
@@ -23,6 +24,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(netfilter_export::NetfilterExport::new()),
         Arc::new(osqueryexport::OsqueryExport::new()),
         Arc::new(qradar_reference_set_export::QradarReferenceSetExport::new()),
+        Arc::new(splunk_export::SplunkExport::new()),
         Arc::new(squid_export::SquidExport::new()),
         Arc::new(testexport::TestExport::new()),
         Arc::new(wazuh_cdb_export::WazuhCdbExport::new()),

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::indicators::typed_list::{INPUT_TYPES, collect};
-use super::indicators::{Checked, answer, config, flag, json_unicode, setting};
+use super::indicators::{Checked, answer, config, csv_field, flag, json_unicode, setting};
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
 const LIST_TYPES: [&str; 8] = [
@@ -39,14 +39,6 @@ impl QradarReferenceSetExport {
                 "output": "A one-column CSV without header (format=json: a JSON array); counts and the attributes behind each value come beside it. MISP names the download .csv either way."
             }),
         ))
-    }
-}
-
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
     }
 }
 

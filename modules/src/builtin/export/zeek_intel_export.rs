@@ -211,12 +211,13 @@ fn unescape_uri(text: &str) -> Vec<u8> {
             index += 1;
             continue;
         }
-        if rest.len() >= 3 && rest[0] == b'%' {
-            if let (Some(h), Some(l)) = (hex(rest[1]), hex(rest[2])) {
-                decoded.push(h * 16 + l);
-                index += 3;
-                continue;
-            }
+        if rest.len() >= 3
+            && rest[0] == b'%'
+            && let (Some(h), Some(l)) = (hex(rest[1]), hex(rest[2]))
+        {
+            decoded.push(h * 16 + l);
+            index += 3;
+            continue;
         }
         if rest.len() >= 6 && rest[0] == b'%' && rest[1] == b'u' {
             let digits: Option<Vec<u8>> = rest[2..6].iter().map(|b| hex(*b)).collect();
@@ -387,17 +388,16 @@ fn event_url(base: Option<&str>, refs: &[Map<String, Value>]) -> Option<String> 
     Some(format!("{base}/events/view/{identifier}"))
 }
 
-type Collected = (
-    BTreeMap<(&'static str, Vec<u8>), Vec<Map<String, Value>>>,
-    Skips,
-);
+/// Indicator rows keyed by (Intel type, lower-cased indicator), with their references.
+type Rows = BTreeMap<(&'static str, Vec<u8>), Vec<Map<String, Value>>>;
+type Collected = (Rows, Skips);
 
 fn collect(data: Option<&Value>, include_non_ids: bool) -> Checked<Collected> {
     let shape = DataShape::EventOrList(
         "data must contain an event or list of events.",
         "data must contain an event or list of events.",
     );
-    let mut found: BTreeMap<(&'static str, Vec<u8>), Vec<Map<String, Value>>> = BTreeMap::new();
+    let mut found: Rows = BTreeMap::new();
     let mut skipped = Skips::default();
     for source in sources(data, shape)? {
         if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {

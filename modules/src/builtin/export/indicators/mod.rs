@@ -341,6 +341,37 @@ pub(crate) fn json_unicode(value: &Value) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The sorted, distinct tag names of the given records (`Tag`, `EventTag` and
+/// `AttributeTag` lists, entries either tags or `{"Tag": tag}` wrappers).
+pub(crate) fn tag_names(records: &[&Map<String, Value>]) -> Checked<Vec<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    for record in records {
+        for key in ["Tag", "EventTag", "AttributeTag"] {
+            for entry in self::records(record.get(key), key)? {
+                let tag = entry.get("Tag").unwrap_or(&Value::Null);
+                let tag = if entry.contains_key("Tag") {
+                    tag.as_object()
+                } else {
+                    Some(entry)
+                };
+                if let Some(name) = tag.and_then(|t| t.get("name")).and_then(Value::as_str) {
+                    names.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// A CSV field quoted only when it must be (Python's `csv` QUOTE_MINIMAL).
+pub(crate) fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
 /// A copy of a flat object with its keys sorted, as `json.dumps(sort_keys=True)` orders
 /// them.
 pub(crate) fn sorted_keys(map: &Map<String, Value>) -> Value {
