@@ -38,6 +38,8 @@ pub struct ObjectReference {
     pub object_uuid: String,
     pub referenced_uuid: String,
     pub relationship_type: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

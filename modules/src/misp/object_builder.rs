@@ -105,6 +105,14 @@ impl ObjectBuilder {
         self
     }
 
+    /// Sets the comment of the attribute added last (pymisp's `add_attribute(..., comment=)`).
+    pub fn set_last_comment(&mut self, comment: impl Into<String>) -> &mut Self {
+        if let Some(last) = self.object.attributes.last_mut() {
+            last.comment = Some(comment.into());
+        }
+        self
+    }
+
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {
         if let Some(definition) = self
             .template
@@ -128,11 +136,22 @@ impl ObjectBuilder {
 
     /// Records that this object `relationship` the thing with `referenced_uuid`.
     pub fn reference(&mut self, referenced_uuid: &str, relationship: &str) -> &mut Self {
+        self.reference_with_comment(referenced_uuid, relationship, None)
+    }
+
+    /// A reference that also says why it exists (pymisp's `add_reference(..., comment)`).
+    pub fn reference_with_comment(
+        &mut self,
+        referenced_uuid: &str,
+        relationship: &str,
+        comment: Option<&str>,
+    ) -> &mut Self {
         let reference = ObjectReference {
             uuid: new_uuid(),
             object_uuid: self.object.uuid.clone(),
             referenced_uuid: referenced_uuid.to_owned(),
             relationship_type: relationship.to_owned(),
+            comment: comment.map(str::to_owned),
         };
         self.object.references.push(reference);
         self
@@ -168,6 +187,17 @@ mod tests {
         assert_eq!(host.attribute_type, "hostname");
         assert!(host.to_ids && !host.disable_correlation);
         assert_eq!(object.references[0].object_uuid, object.uuid);
+        let json = serde_json::to_value(&object.references[0]).unwrap();
+        assert!(json.get("comment").is_none());
+    }
+
+    #[test]
+    fn references_can_carry_a_comment() {
+        let mut builder = ObjectBuilder::new("email").unwrap();
+        builder.reference_with_comment("other", "includes", Some("Email attachment"));
+        let json = serde_json::to_value(&builder.build().references[0]).unwrap();
+        assert_eq!(json["comment"], "Email attachment");
+        assert_eq!(json["relationship_type"], "includes");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 mod cof2misp;
 mod csvimport;
+mod email_import;
 mod import_blueprint;
 mod mispjson;
 mod openiocimport;
@@ -14,6 +15,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
+        Arc::new(email_import::EmailImport::new()),
         Arc::new(testimport::TestImport::new()),
         Arc::new(cof2misp::Cof2Misp::new()),
         Arc::new(import_blueprint::ImportBlueprint::new()),

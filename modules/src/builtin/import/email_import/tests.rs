@@ -1,0 +1,323 @@
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::EmailImport;
+use crate::builtin::testing::{query, reported};
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn import(mail: &[u8], config: Value) -> Value {
+    query(
+        &EmailImport::new(),
+        json!({"module": "email_import", "data": b64(mail), "config": config}),
+    )
+    .await
+    .unwrap()
+}
+
+fn objects(answer: &Value) -> &Vec<Value> {
+    answer["results"]["Object"].as_array().unwrap()
+}
+
+fn relations(object: &Value) -> Vec<(String, String)> {
+    object["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["object_relation"].as_str().unwrap().to_owned(),
+                a["value"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| a["value"].to_string()),
+            )
+        })
+        .collect()
+}
+
+const CASE: &[u8] = b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Invoice 42\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\nMessage-ID: <abc123@example.org>\r\nReceived: from mail.example.org (mail.example.org [192.0.2.10]) by mx.example.net; Mon, 15 Jan 2024 10:00:01 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease see http://evil.example.com/invoice.php?id=42 now.\r\n";
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn plain_mail_with_a_link() {
+    let answer = import(CASE, json!({"extract_urls": "yes"})).await;
+    let list = objects(&answer);
+    assert_eq!(list.len(), 2);
+    let email = &list[0];
+    assert_eq!(email["Attribute"][0]["data"], b64(CASE));
+    assert_eq!(
+        relations(email)[1..],
+        pairs(&[
+            (
+                "email-body",
+                "Please see http://evil.example.com/invoice.php?id=42 now."
+            ),
+            (
+                "header",
+                "From: Alice <alice@example.org>\nTo: Bob <bob@example.net>\nSubject: Invoice 42\nDate: Mon, 15 Jan 2024 10:00:00 +0000\nMessage-ID: <abc123@example.org>\nReceived: from mail.example.org (mail.example.org [192.0.2.10]) by mx.example.net; Mon, 15 Jan 2024 10:00:01 +0000\nMIME-Version: 1.0\nContent-Type: text/plain; charset=\"utf-8\""
+            ),
+            ("send-date", "2024-01-15T10:00:00+00:00"),
+            ("to", "bob@example.net"),
+            ("to-display-name", "Bob"),
+            ("from", "alice@example.org"),
+            ("from-display-name", "Alice"),
+            ("subject", "Invoice 42"),
+            ("message-id", "<abc123@example.org>"),
+            ("received-header-hostname", "mail.example.org"),
+        ])[..]
+    );
+    assert_eq!(email["raw_emails"], json!({"msg": null, "eml": null}));
+    assert_eq!(email["ObjectReference"][0]["comment"], "URL in email body");
+    assert_eq!(
+        email["ObjectReference"][0]["referenced_uuid"],
+        list[1]["uuid"]
+    );
+    assert_eq!(
+        relations(&list[1]),
+        pairs(&[
+            ("url", "http://evil.example.com"),
+            ("host", "evil.example.com"),
+            ("domain", "example.com")
+        ])
+    );
+}
+
+#[tokio::test]
+async fn no_means_no() {
+    // The reference took any non-empty value, "no" included, as yes.
+    let answer = import(
+        CASE,
+        json!({"extract_urls": "no", "unzip_attachments": "0"}),
+    )
+    .await;
+    assert_eq!(objects(&answer).len(), 1);
+    let answer = import(CASE, json!({"extract_urls": true})).await;
+    assert_eq!(objects(&answer).len(), 2);
+}
+
+#[tokio::test]
+async fn raw_non_ascii_and_broken_encoded_words_stay_text() {
+    let mail = "From: J\u{f6}hn \u{1f600} <john@example.com>\r\nTo: =?utf-8?q?broken?= <b@example.com>\r\nSubject: Caf\u{e9} \u{1f600} =?utf-8?B?invalid!!?= =?iso-8859-1?q?caf=E9?=\r\nDate: not a date\r\n\r\nbody\r\n";
+    let answer = import(mail.as_bytes(), json!({"remove_subject_markers": "yes"})).await;
+    let email = &objects(&answer)[0];
+    let subject = email["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object_relation"] == "subject")
+        .unwrap();
+    assert_eq!(
+        subject["value"],
+        "Caf\u{e9} \u{1f600} =?utf-8?B?invalid!!?= caf\u{e9}"
+    );
+    let found = relations(email);
+    assert!(found.contains(&(
+        "from-display-name".to_owned(),
+        "J\u{f6}hn \u{1f600}".to_owned()
+    )));
+    assert!(found.contains(&("to".to_owned(), "b@example.com".to_owned())));
+    assert!(!found.iter().any(|(r, _)| r == "send-date"));
+}
+
+fn multipart(parts: &[String]) -> Vec<u8> {
+    let mut mail = String::from(
+        "From: a@example.org\r\nTo: b@example.org\r\nSubject: Parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BND\"\r\n\r\n",
+    );
+    for part in parts {
+        mail.push_str("--BND\r\n");
+        mail.push_str(part);
+        mail.push_str("\r\n");
+    }
+    mail.push_str("--BND--\r\n");
+    mail.into_bytes()
+}
+
+fn attachment(name: &str, data: &[u8]) -> String {
+    format!(
+        "Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+        b64(data)
+    )
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, data) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn attachments_become_file_objects_with_their_data() {
+    let mail = multipart(&[
+        "Content-Type: text/plain\r\n\r\nsee attached".to_owned(),
+        attachment("invoice.exe", b"MZ\x90\x00hello"),
+        attachment("empty.bin", b""),
+        "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg=="
+            .to_owned(),
+    ]);
+    let answer = import(&mail, json!({})).await;
+    let list = objects(&answer);
+    assert_eq!(list.len(), 4);
+    let refs = list[0]["ObjectReference"].as_array().unwrap();
+    assert_eq!(refs.len(), 3);
+    assert!(refs.iter().all(|r| r["comment"] == "Email attachment"));
+    let exe = &list[1];
+    assert_eq!(
+        relations(exe),
+        pairs(&[
+            ("filename", "invoice.exe"),
+            ("size-in-bytes", "9"),
+            ("entropy", "2.9477027792200903"),
+            ("md5", "b7ad3ad3496be12443d87b9da197830b"),
+            ("sha1", "d5338bcafd1ce37dcbc9c62c8d78ec143fd5827e"),
+            (
+                "sha256",
+                "a0d930004dd29f06d2993bd76a6872487f9008d793064a82f0ba73b7dec5ced5"
+            ),
+            (
+                "sha512",
+                "cf5c758970e164417012528c6c9fb8bed501e52b0d98c10df13b5b8cfec90ce575da8c733c427e866438a07f8540972d17a2be0b434c68556172baae75b81794"
+            ),
+            ("malware-sample", "invoice.exe"),
+        ])
+    );
+    let sample = &exe["Attribute"][7];
+    assert_eq!(sample["data"], b64(b"MZ\x90\x00hello"));
+    assert_eq!(
+        (
+            sample["encrypt"].clone(),
+            sample["disable_correlation"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert!(exe["Attribute"][2]["value"].is_f64());
+    assert_eq!(
+        relations(&list[2]),
+        pairs(&[("filename", "empty.bin"), ("size-in-bytes", "0")])
+    );
+    assert_eq!(
+        relations(&list[3])[0],
+        ("filename".to_owned(), "NameMissing.txt".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn zip_attachments_are_opened_when_asked() {
+    let archive = zip_of(&[("inner.txt", b"inner data"), ("b.bin", b"\x00\x01")]);
+    let mail = multipart(&[
+        "Content-Type: text/plain\r\n\r\nzip".to_owned(),
+        attachment("docs.zip", &archive),
+        attachment("report.docx", &archive),
+    ]);
+    let answer = import(&mail, json!({"unzip_attachments": "yes"})).await;
+    let list = objects(&answer);
+    assert_eq!(list.len(), 4);
+    assert_eq!(list[1]["comment"], "Extracted from docs.zip");
+    assert_eq!(relations(&list[1])[0].1, "inner.txt");
+    assert_eq!(
+        relations(&list[2])[2],
+        ("entropy".to_owned(), "1.0".to_owned())
+    );
+    assert_eq!(relations(&list[3])[0].1, "report.docx");
+    assert!(list[3].get("comment").is_none());
+    let closed = import(&mail, json!({"unzip_attachments": "no"})).await;
+    assert_eq!(relations(&objects(&closed)[1])[0].1, "docs.zip");
+}
+
+#[tokio::test]
+async fn oversized_zip_stays_one_file_with_the_reason() {
+    let names: Vec<String> = (0..=super::files::MAX_ZIP_ENTRIES)
+        .map(|i| format!("f{i}"))
+        .collect();
+    let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+    let mail = multipart(&[attachment("many.zip", &zip_of(&entries))]);
+    let answer = import(&mail, json!({"unzip_attachments": "yes"})).await;
+    let list = objects(&answer);
+    assert_eq!(list.len(), 2);
+    assert_eq!(relations(&list[1])[0].1, "many.zip");
+    assert!(
+        list[1]["comment"]
+            .as_str()
+            .unwrap()
+            .starts_with("Zip not extracted: 257 entries")
+    );
+}
+
+fn forward(inner: &[u8], level: usize) -> Vec<u8> {
+    let mut mail = format!("From: fwd{level}@example.org\r\nTo: soc@example.org\r\nSubject: FW: level {level}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"L{level}\"\r\n\r\n--L{level}\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--L{level}\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n").into_bytes();
+    mail.extend_from_slice(inner);
+    mail.extend_from_slice(format!("\r\n--L{level}--\r\n").as_bytes());
+    mail
+}
+
+#[tokio::test]
+async fn attached_messages_become_dependent_email_objects() {
+    let inner = multipart(&[
+        "Content-Type: text/plain\r\n\r\ninner http://inner.example.com/p".to_owned(),
+        attachment("in.txt", b"abc"),
+    ]);
+    let answer = import(&forward(&inner, 1), json!({"extract_urls": "yes"})).await;
+    let list = objects(&answer);
+    let names: Vec<&str> = list.iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["email", "email", "file", "url"]);
+    let outer_refs = list[0]["ObjectReference"].as_array().unwrap();
+    assert_eq!(outer_refs.len(), 1);
+    assert_eq!(outer_refs[0]["referenced_uuid"], list[1]["uuid"]);
+    assert_eq!(outer_refs[0]["comment"], "Attached email");
+    assert!(relations(&list[1]).contains(&("subject".to_owned(), "Parts".to_owned())));
+    assert_eq!(list[1]["ObjectReference"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn nesting_is_capped() {
+    let mut mail = CASE.to_vec();
+    for level in 0..5 {
+        mail = forward(&mail, level);
+    }
+    let answer = import(&mail, json!({})).await;
+    let list = objects(&answer);
+    let emails = list.iter().filter(|o| o["name"] == "email").count();
+    assert_eq!(emails, 1 + super::mail::MAX_DEPTH);
+    let file = list.iter().find(|o| o["name"] == "file").unwrap();
+    assert!(file["comment"].as_str().unwrap().contains("nest deeper"));
+}
+
+#[tokio::test]
+async fn too_many_parts_is_refused() {
+    let parts: Vec<String> = (0..=super::mail::MAX_PARTS)
+        .map(|i| format!("Content-Type: text/plain\r\n\r\n{i}"))
+        .collect();
+    let result = query(
+        &EmailImport::new(),
+        json!({"module": "email_import", "data": b64(&multipart(&parts))}),
+    )
+    .await;
+    assert!(reported(result).contains("MIME parts"));
+}
+
+#[tokio::test]
+async fn not_an_email() {
+    for data in [&b""[..], b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"] {
+        let result = query(
+            &EmailImport::new(),
+            json!({"module": "email_import", "data": b64(data)}),
+        )
+        .await;
+        assert!(reported(result).contains("not an e-mail"));
+    }
+    let result = query(&EmailImport::new(), json!({"module": "email_import"})).await;
+    assert!(reported(result).contains("data"));
+}
