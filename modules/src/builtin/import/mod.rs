@@ -1,4 +1,5 @@
 mod csvimport;
+mod goamlimport;
 mod mispjson;
 mod testimport;
 
@@ -10,6 +11,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
+        Arc::new(goamlimport::GoAmlImport::new()),
         Arc::new(testimport::TestImport::new()),
     ]
 }
