@@ -118,16 +118,6 @@ pub(crate) fn party_bracket(relationship: &str) -> Option<(&'static str, &'stati
         .map(|(bracket, side, _)| (*bracket, *side))
 }
 
-/// The party element suffix of an object (`from_person`, `to_account`, ...).
-pub(crate) fn party_suffix(object_name: &str) -> Option<&'static str> {
-    match object_name {
-        PERSON => Some("person"),
-        BANK_ACCOUNT => Some("account"),
-        LEGAL_ENTITY => Some("entity"),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@ mod cef_export;
 mod cisco_firesight_manager_acl_rule_export;
 mod defender_endpoint_export;
 mod envelope;
+mod goamlexport;
 mod liteexport;
 mod mass_eql_export;
 mod nexthinkexport;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(cef_export::CefExport::new()),
         Arc::new(cisco_firesight_manager_acl_rule_export::CiscoFiresightExport::new()),
         Arc::new(defender_endpoint_export::DefenderEndpointExport::new()),
+        Arc::new(goamlexport::GoAmlExport::new()),
         Arc::new(liteexport::LiteExport::new()),
         Arc::new(mass_eql_export::MassEqlExport::new()),
         Arc::new(nexthinkexport::NexthinkExport::new()),
