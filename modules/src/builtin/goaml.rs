@@ -133,7 +133,12 @@ mod tests {
                 );
             }
         }
-        for relation in ["from-funds-code", "from-country", "to-funds-code", "to-country"] {
+        for relation in [
+            "from-funds-code",
+            "from-country",
+            "to-funds-code",
+            "to-country",
+        ] {
             assert!(
                 crate::misp::template(TRANSACTION)
                     .unwrap()
@@ -147,7 +152,10 @@ mod tests {
     fn lookups() {
         assert_eq!(element_of(PERSON, "date-of-birth"), Some("birthdate"));
         assert_eq!(element_of(BANK_ACCOUNT, "report-code"), None);
-        assert_eq!(party_bracket("to_my_client"), Some(("t_to_my_client", "to")));
+        assert_eq!(
+            party_bracket("to_my_client"),
+            Some(("t_to_my_client", "to"))
+        );
         assert_eq!(party_bracket("related-to"), None);
     }
 }

@@ -252,7 +252,13 @@ impl<'a> Writer<'a> {
 
     /// Where goAML puts `target` under an object called `source`; links goAML has no
     /// place for are left out.
-    fn reference(&mut self, source: &str, target: &'a Object, relationship: &str, out: &mut String) {
+    fn reference(
+        &mut self,
+        source: &str,
+        target: &'a Object,
+        relationship: &str,
+        out: &mut String,
+    ) {
         let target_name = name_of(target);
         let (bracket, aml_type): (Option<String>, String) = match (source, target_name) {
             (_, GEOLOCATION) => (Some("addresses".into()), "address".into()),
@@ -455,12 +461,26 @@ mod tests {
         let data = base64::engine::general_purpose::STANDARD.encode(&xml);
         let answer = query(import.as_ref(), json!({"data": data})).await.unwrap();
         let objects = answer["results"]["Object"].as_array().unwrap().clone();
-        let names: Vec<&str> = objects.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = objects
+            .iter()
+            .map(|o| o["name"].as_str().unwrap())
+            .collect();
         assert_eq!(
             names,
-            ["person", "transaction", "bank-account", "person", "geolocation", "person", "geolocation"]
+            [
+                "person",
+                "transaction",
+                "bank-account",
+                "person",
+                "geolocation",
+                "person",
+                "geolocation"
+            ]
         );
-        assert_eq!(objects[1]["Attribute"][5]["value"], "when it transacts & more");
+        assert_eq!(
+            objects[1]["Attribute"][5]["value"],
+            "when it transacts & more"
+        );
     }
 
     #[tokio::test]
@@ -490,13 +510,21 @@ mod tests {
     #[tokio::test]
     async fn errors() {
         let module = GoAmlExport::new();
-        assert_eq!(query(&module, json!({"config": {"rentity_id": "1"}})).await.unwrap(), json!(false));
+        assert_eq!(
+            query(&module, json!({"config": {"rentity_id": "1"}}))
+                .await
+                .unwrap(),
+            json!(false)
+        );
         for config in [json!({}), json!({"rentity_id": ""}), Value::Null] {
             let body = json!({"config": config, "data": [sample_event()]});
             assert_eq!(reported(query(&module, body).await), "Configuration error.");
         }
         let empty = json!({"config": {"rentity_id": "1"}, "data": [{"Event": {"info": "x"}}]});
-        assert_eq!(reported(query(&module, empty).await), "There is no object in this event.");
+        assert_eq!(
+            reported(query(&module, empty).await),
+            "There is no object in this event."
+        );
         let no_transaction = json!({"config": {"rentity_id": "1"}, "data": [{"Event": {"Object": [
             {"name": "person", "uuid": u(1), "Attribute": [attr("first-name", "A")]}]}}]});
         assert_eq!(

@@ -204,7 +204,9 @@ fn decode(bytes: &[u8]) -> Result<String, ModuleError> {
         _ => String::from_utf8(bytes.to_vec()).ok(),
     };
     let text = text.ok_or_else(|| {
-        ModuleError::reported(format!("{UNREADABLE}: the file is not UTF-8 or UTF-16 text"))
+        ModuleError::reported(format!(
+            "{UNREADABLE}: the file is not UTF-8 or UTF-16 text"
+        ))
     })?;
     // The XML declaration may still name UTF-16 after the text was decoded; the parser
     // would refuse that, and the declaration says nothing the text does not.
@@ -306,7 +308,11 @@ mod tests {
                             .collect()
                     })
                     .unwrap_or_default();
-                (o["name"].as_str().unwrap().to_owned(), attributes, references)
+                (
+                    o["name"].as_str().unwrap().to_owned(),
+                    attributes,
+                    references,
+                )
             })
             .collect()
     }
@@ -329,7 +335,11 @@ mod tests {
         )
     }
 
-    fn text(relation: &str, no_correlation: bool, value: &str) -> (String, String, String, bool, bool, String) {
+    fn text(
+        relation: &str,
+        no_correlation: bool,
+        value: &str,
+    ) -> (String, String, String, bool, bool, String) {
         a(relation, "text", "Other", false, no_correlation, value)
     }
 
@@ -347,7 +357,14 @@ mod tests {
                 vec![
                     text("transaction-number", false, "TW00000901"),
                     text("location", false, "1 Manners Street Wellington"),
-                    a("date", "datetime", "Other", false, false, "2015-12-01T10:03:00"),
+                    a(
+                        "date",
+                        "datetime",
+                        "Other",
+                        false,
+                        false,
+                        "2015-12-01T10:03:00",
+                    ),
                     text("transmode-code", false, "BG"),
                     text("amount", false, "12345"),
                     text("text", true, "when it transacts"),
@@ -363,7 +380,14 @@ mod tests {
                 vec![
                     text("institution-name", true, "The bank"),
                     a("swift", "bic", "Financial fraud", true, true, "ATTBVI"),
-                    a("account", "bank-account-nr", "Financial fraud", true, false, "31032027088"),
+                    a(
+                        "account",
+                        "bank-account-nr",
+                        "Financial fraud",
+                        true,
+                        false,
+                        "31032027088",
+                    ),
                     text("currency-code", true, "EUR"),
                     text("personal-account-type", true, "A"),
                     text("status-code", true, "A"),
@@ -377,14 +401,31 @@ mod tests {
                     a("last-name", "last-name", "Person", false, false, "Nick"),
                     a("gender", "gender", "Person", false, true, "Male"),
                     text("title", true, "Sir"),
-                    a("date-of-birth", "date-of-birth", "Person", false, false, "1993-09-25"),
-                    a("place-of-birth", "place-of-birth", "Person", false, true, "Mulhouse, France"),
+                    a(
+                        "date-of-birth",
+                        "date-of-birth",
+                        "Person",
+                        false,
+                        false,
+                        "1993-09-25",
+                    ),
+                    a(
+                        "place-of-birth",
+                        "place-of-birth",
+                        "Person",
+                        false,
+                        true,
+                        "Mulhouse, France",
+                    ),
                 ],
                 vec![(3, "address".into())],
             ),
             (
                 "geolocation".into(),
-                vec![text("city", false, "Paris"), text("country", false, "France")],
+                vec![
+                    text("city", false, "Paris"),
+                    text("country", false, "France"),
+                ],
                 vec![],
             ),
             (
@@ -392,7 +433,14 @@ mod tests {
                 vec![
                     a("first-name", "first-name", "Person", false, true, "Jean"),
                     a("last-name", "last-name", "Person", false, false, "Michel"),
-                    a("gender", "gender", "Person", false, true, "Prefer not to say"),
+                    a(
+                        "gender",
+                        "gender",
+                        "Person",
+                        false,
+                        true,
+                        "Prefer not to say",
+                    ),
                     text("title", true, "Himself"),
                 ],
                 vec![(5, "address".into())],
@@ -409,7 +457,10 @@ mod tests {
         assert_eq!(shape(&answer), expected);
         assert!(answer["results"].get("Attribute").is_none());
         let bank = &answer["results"]["Object"][1];
-        assert_eq!(bank["template_uuid"], "b4712203-95a8-4883-80e9-b566f5df11c9");
+        assert_eq!(
+            bank["template_uuid"],
+            "b4712203-95a8-4883-80e9-b566f5df11c9"
+        );
         assert_eq!(bank["meta-category"], "financial");
     }
 
@@ -448,27 +499,55 @@ mod tests {
                 "legal-entity"
             ]
         );
-        assert_eq!(got[0].1, vec![
-            a("first-name", "first-name", "Person", false, true, "Ann"),
-            a("last-name", "last-name", "Person", false, false, "Lee"),
-        ]);
+        assert_eq!(
+            got[0].1,
+            vec![
+                a("first-name", "first-name", "Person", false, true, "Ann"),
+                a("last-name", "last-name", "Person", false, false, "Lee"),
+            ]
+        );
         assert_eq!(got[0].2, vec![(1, "address".to_owned())]);
-        assert_eq!(got[1].1, vec![text("city", false, "Oslo"), text("zipcode", false, "0150")]);
-        assert_eq!(got[2].1, vec![
-            text("address", false, "Main st 1"),
-            text("country", false, "NO"),
-            text("region", false, "Oslo"),
-        ]);
+        assert_eq!(
+            got[1].1,
+            vec![text("city", false, "Oslo"), text("zipcode", false, "0150")]
+        );
+        assert_eq!(
+            got[2].1,
+            vec![
+                text("address", false, "Main st 1"),
+                text("country", false, "NO"),
+                text("region", false, "Oslo"),
+            ]
+        );
         assert!(got[2].2.is_empty());
-        assert_eq!(got[3].1, vec![
-            text("transaction-number", false, "T2"),
-            text("from-funds-code", true, "C"),
-            text("to-country", false, "SE"),
-        ]);
-        assert_eq!(got[3].2, vec![(4, "from_my_client".to_owned()), (7, "to".to_owned())]);
+        assert_eq!(
+            got[3].1,
+            vec![
+                text("transaction-number", false, "T2"),
+                text("from-funds-code", true, "C"),
+                text("to-country", false, "SE"),
+            ]
+        );
+        assert_eq!(
+            got[3].2,
+            vec![(4, "from_my_client".to_owned()), (7, "to".to_owned())]
+        );
         assert_eq!(got[4].1[0].5, "ACME & Co");
-        assert_eq!(got[4].2, vec![(5, "address".to_owned()), (6, "address".to_owned())]);
-        assert_eq!(got[7].1[0], a("non-banking-institution", "boolean", "Other", false, true, "true"));
+        assert_eq!(
+            got[4].2,
+            vec![(5, "address".to_owned()), (6, "address".to_owned())]
+        );
+        assert_eq!(
+            got[7].1[0],
+            a(
+                "non-banking-institution",
+                "boolean",
+                "Other",
+                false,
+                true,
+                "true"
+            )
+        );
         assert_eq!(got[7].2, vec![(8, "entity".to_owned())]);
     }
 
@@ -478,7 +557,10 @@ mod tests {
         let mut bytes = vec![0xFF, 0xFE];
         bytes.extend(xml.encode_utf16().flat_map(u16::to_le_bytes));
         let answer = query(&GoAmlImport::new(), body(&bytes)).await.unwrap();
-        assert_eq!(answer["results"]["Object"][0]["Attribute"][0]["value"], "Zürich");
+        assert_eq!(
+            answer["results"]["Object"][0]["Attribute"][0]["value"],
+            "Zürich"
+        );
     }
 
     #[tokio::test]
@@ -489,7 +571,10 @@ mod tests {
             "Unsupported attributes type"
         );
         let broken = reported(query(&module, body(b"<report><transaction></report>")).await);
-        assert!(broken.starts_with("Impossible to read XML data: "), "{broken}");
+        assert!(
+            broken.starts_with("Impossible to read XML data: "),
+            "{broken}"
+        );
         assert_eq!(
             reported(query(&module, body(b"<report>\xC1</report>")).await),
             "Impossible to read XML data: the file is not UTF-8 or UTF-16 text"
@@ -509,9 +594,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_report_gives_no_objects() {
-        let answer = query(&GoAmlImport::new(), body(b"<report><rentity_id>1</rentity_id></report>"))
-            .await
-            .unwrap();
+        let answer = query(
+            &GoAmlImport::new(),
+            body(b"<report><rentity_id>1</rentity_id></report>"),
+        )
+        .await
+        .unwrap();
         assert_eq!(answer, json!({"results": {"Object": []}}));
     }
 }

@@ -1,7 +1,9 @@
 mod csvimport;
 mod goamlimport;
 mod mispjson;
+mod sandbox_archive;
 mod testimport;
+mod threatanalyzer_import;
 
 use std::sync::Arc;
 
@@ -13,5 +15,6 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(csvimport::CsvImport::new()),
         Arc::new(goamlimport::GoAmlImport::new()),
         Arc::new(testimport::TestImport::new()),
+        Arc::new(threatanalyzer_import::ThreatAnalyzerImport::new()),
     ]
 }
