@@ -6,6 +6,7 @@ mod defender_endpoint_export;
 mod envelope;
 mod firewall_common;
 mod fortios_export;
+mod goamlexport;
 mod indicators;
 mod junos_export;
 mod liteexport;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(cisco_firesight_manager_acl_rule_export::CiscoFiresightExport::new()),
         Arc::new(defender_endpoint_export::DefenderEndpointExport::new()),
         Arc::new(fortios_export::module()),
+        Arc::new(goamlexport::GoAmlExport::new()),
         Arc::new(junos_export::module()),
         Arc::new(liteexport::LiteExport::new()),
         Arc::new(mass_eql_export::MassEqlExport::new()),

@@ -1,10 +1,13 @@
 mod cof2misp;
 mod csvimport;
 mod email_import;
+mod goamlimport;
 mod import_blueprint;
 mod mispjson;
 mod openiocimport;
+mod sandbox_archive;
 mod testimport;
+mod threatanalyzer_import;
 mod url_import;
 
 use std::sync::Arc;
@@ -15,11 +18,13 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
-        Arc::new(email_import::EmailImport::new()),
-        Arc::new(testimport::TestImport::new()),
         Arc::new(cof2misp::Cof2Misp::new()),
+        Arc::new(email_import::EmailImport::new()),
+        Arc::new(goamlimport::GoAmlImport::new()),
         Arc::new(import_blueprint::ImportBlueprint::new()),
         Arc::new(openiocimport::OpenIocImport::new()),
+        Arc::new(testimport::TestImport::new()),
+        Arc::new(threatanalyzer_import::ThreatAnalyzerImport::new()),
         Arc::new(url_import::UrlImport::new()),
     ]
 }
