@@ -1,6 +1,11 @@
 mod csvimport;
+mod darkmoon_import;
 mod mispjson;
+mod report;
 mod testimport;
+
+#[cfg(test)]
+mod expected;
 
 use std::sync::Arc;
 
@@ -10,6 +15,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
+        Arc::new(darkmoon_import::DarkmoonImport::new()),
         Arc::new(testimport::TestImport::new()),
     ]
 }
