@@ -5,7 +5,7 @@ use app::{MispObject, MispTag, ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 
-use super::report::{python_str, python_strip, read_report, truthy, truthy_field};
+use super::report::{Stored, python_str, python_strip, read_report, stored, truthy, truthy_field};
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 use crate::misp::ObjectBuilder;
 use crate::pycompat::python_json_dumps;
@@ -75,7 +75,10 @@ fn status(finding: &Map<String, Value>) -> Option<String> {
 /// `include_unconfirmed`: on unless the user turned it off; text counts as on only when
 /// it reads 1, true, yes or on.
 fn include_unconfirmed(request: &QueryRequest) -> bool {
-    match request.config().and_then(|config| config.get("include_unconfirmed")) {
+    match request
+        .config()
+        .and_then(|config| config.get("include_unconfirmed"))
+    {
         None | Some(Value::Null) => true,
         Some(Value::String(text)) => matches!(
             python_strip(text).to_lowercase().as_str(),
@@ -166,10 +169,17 @@ fn references(finding: &Map<String, Value>) -> Vec<String> {
     links
 }
 
-/// Adds a relation unless the value is empty, which pymisp skips with a warning.
+/// pymisp strips object attribute text and skips what is then empty.
+fn cleaned(value: String) -> Option<String> {
+    match stored(&Value::String(value)) {
+        Some(Stored::Text(text)) => Some(text),
+        _ => None,
+    }
+}
+
 fn add(object: &mut ObjectBuilder, relation: &str, value: String) -> Result<(), ModuleError> {
-    if !value.is_empty() {
-        object.add(relation, value)?;
+    if let Some(text) = cleaned(value) {
+        object.add(relation, text)?;
     }
     Ok(())
 }
@@ -177,9 +187,11 @@ fn add(object: &mut ObjectBuilder, relation: &str, value: String) -> Result<(), 
 fn convert(finding: &Map<String, Value>, status: &str) -> Result<Vec<MispObject>, ModuleError> {
     let mut vulnerability = ObjectBuilder::new("vulnerability")?;
     let title = finding.get("title").map(python_str).unwrap_or_default();
-    let mut summary = crate::misp::new_attribute("text", title);
-    summary.tags = tags(finding, status);
-    vulnerability.add_attribute("summary", summary);
+    if let Some(title) = cleaned(title) {
+        let mut summary = crate::misp::new_attribute("text", title);
+        summary.tags = tags(finding, status);
+        vulnerability.add_attribute("summary", summary);
+    }
     add(&mut vulnerability, "description", description(finding))?;
     if let Some(cve) = truthy_field(finding, "cve") {
         add(&mut vulnerability, "id", python_str(cve))?;
@@ -244,7 +256,11 @@ mod tests {
     const ODD_EXPECTED: &str = include_str!("testdata/darkmoon/odd_values_expected.json");
 
     async fn run(data: &[u8], config: Value) -> Result<Value, ModuleError> {
-        query(&DarkmoonImport::new(), body("darkmoon_import", data, config)).await
+        query(
+            &DarkmoonImport::new(),
+            body("darkmoon_import", data, config),
+        )
+        .await
     }
 
     #[tokio::test]
@@ -293,11 +309,7 @@ mod tests {
                 NOT_DARKMOON
             );
         }
-        let missing = query(
-            &DarkmoonImport::new(),
-            json!({"module": "darkmoon_import"}),
-        )
-        .await;
+        let missing = query(&DarkmoonImport::new(), json!({"module": "darkmoon_import"})).await;
         assert_eq!(reported(missing), NOT_JSON);
     }
 }

@@ -1,5 +1,6 @@
 mod csvimport;
 mod darkmoon_import;
+mod joe_import;
 mod mispjson;
 mod report;
 mod testimport;
@@ -16,6 +17,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
         Arc::new(darkmoon_import::DarkmoonImport::new()),
+        Arc::new(joe_import::JoeImport::new()),
         Arc::new(testimport::TestImport::new()),
     ]
 }
