@@ -1,4 +1,5 @@
 //! Small parsers shared by several modules.
 
+pub mod python_json;
 pub mod stix2_pattern;
 pub mod url_parts;

@@ -112,6 +112,45 @@ pub fn ascii_host(host: &str) -> String {
     idna::domain_to_ascii(host).unwrap_or_else(|_| host.to_owned())
 }
 
+/// Domain-level parts of a host name by the Public Suffix List; all `None` for an IP
+/// literal.
+pub struct DomainParts {
+    pub tld: Option<String>,
+    pub subdomain: Option<String>,
+    pub domain_without_tld: Option<String>,
+    pub domain: Option<String>,
+}
+
+pub fn domain_parts(host: &str) -> DomainParts {
+    let none = DomainParts {
+        tld: None,
+        subdomain: None,
+        domain_without_tld: None,
+        domain: None,
+    };
+    if is_ip_host(host) {
+        return none;
+    }
+    let tld = psl::suffix_str(host).map(str::to_owned);
+    let domain = psl::domain_str(host).map(str::to_owned);
+    let domain_without_tld = match (&domain, &tld) {
+        (Some(domain), Some(tld)) => domain
+            .strip_suffix(tld.as_str())
+            .map(|d| d.trim_end_matches('.').to_owned()),
+        _ => None,
+    };
+    let subdomain = domain
+        .as_deref()
+        .and_then(|d| host.strip_suffix(d))
+        .map(|s| s.trim_end_matches('.').to_owned());
+    DomainParts {
+        tld,
+        subdomain,
+        domain_without_tld,
+        domain,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 use crate::misp::ObjectBuilder;
-use crate::parse::url_parts::{ascii_host, is_ip_host, split_url};
+use crate::parse::url_parts::{ascii_host, domain_parts, split_url};
 
 pub struct ExtractUrlComponents(ModuleDescriptor);
 
@@ -29,44 +29,6 @@ impl ExtractUrlComponents {
                 "output": "A url object referencing the input attribute."
             }),
         ))
-    }
-}
-
-/// Domain-level parts of a host name; all `None` for an IP literal.
-struct DomainParts {
-    tld: Option<String>,
-    subdomain: Option<String>,
-    domain_without_tld: Option<String>,
-    domain: Option<String>,
-}
-
-fn domain_parts(host: &str) -> DomainParts {
-    let none = DomainParts {
-        tld: None,
-        subdomain: None,
-        domain_without_tld: None,
-        domain: None,
-    };
-    if is_ip_host(host) {
-        return none;
-    }
-    let tld = psl::suffix_str(host).map(str::to_owned);
-    let domain = psl::domain_str(host).map(str::to_owned);
-    let domain_without_tld = match (&domain, &tld) {
-        (Some(domain), Some(tld)) => domain
-            .strip_suffix(tld.as_str())
-            .map(|d| d.trim_end_matches('.').to_owned()),
-        _ => None,
-    };
-    let subdomain = domain
-        .as_deref()
-        .and_then(|d| host.strip_suffix(d))
-        .map(|s| s.trim_end_matches('.').to_owned());
-    DomainParts {
-        tld,
-        subdomain,
-        domain_without_tld,
-        domain,
     }
 }
 

@@ -1,7 +1,16 @@
 mod countrycode;
+mod docx_enrich;
 mod eql;
 mod extract_url_components;
+mod jinja_template_rendering;
+mod ods_enrich;
+mod odt_enrich;
+mod office;
+mod pptx_enrich;
+mod sheets;
 mod stix2_pattern_syntax_validator;
+mod xlsx_enrich;
+mod xml_text;
 mod yara_query;
 mod yara_syntax_validator;
 
@@ -12,9 +21,15 @@ use crate::engine::Module;
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(countrycode::CountryCode::new()),
+        Arc::new(docx_enrich::DocxEnrich::new()),
         Arc::new(eql::Eql::new()),
         Arc::new(extract_url_components::ExtractUrlComponents::new()),
+        Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
+        Arc::new(ods_enrich::OdsEnrich::new()),
+        Arc::new(odt_enrich::OdtEnrich::new()),
+        Arc::new(pptx_enrich::PptxEnrich::new()),
         Arc::new(stix2_pattern_syntax_validator::Stix2PatternSyntaxValidator::new()),
+        Arc::new(xlsx_enrich::XlsxEnrich::new()),
         Arc::new(yara_query::YaraQuery::new()),
         Arc::new(yara_syntax_validator::YaraSyntaxValidator::new()),
     ]

@@ -1,0 +1,189 @@
+//! What the document-to-text modules share: reading the attachment, opening its ZIP
+//! container within limits (against zip bombs), and the answer shape.
+
+use std::io::{Cursor, Read};
+
+use serde_json::{Value, json};
+use zip::ZipArchive;
+
+use crate::engine::{ModuleError, QueryRequest};
+
+/// More members than any real office document has.
+const MAX_ENTRIES: usize = 10_000;
+/// Cap on the decompressed size of one member, and (declared) of the whole archive.
+pub const MAX_MEMBER_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_TOTAL_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The attachment's file name and bytes.
+pub fn attachment(request: &QueryRequest) -> Result<(String, Vec<u8>), ModuleError> {
+    let filename = request
+        .str_field("attachment")
+        .ok_or_else(|| {
+            ModuleError::reported(
+                "This module requires an \"attachment\" field with the file name.",
+            )
+        })?
+        .to_owned();
+    let bytes = request
+        .import_data()
+        .and_then(Result::ok)
+        .filter(|bytes| !bytes.is_empty())
+        .ok_or_else(|| {
+            ModuleError::reported(
+                "Couldn't fetch attachment (JSON 'data' is empty). Are you using the 'Query enrichment' action?",
+            )
+        })?;
+    Ok((filename, bytes))
+}
+
+/// The error the reference gives when a document cannot be read.
+pub fn analyze_error(extension: &str, detail: impl std::fmt::Display) -> ModuleError {
+    ModuleError::reported(format!(
+        "Couldn't analyze file as .{extension}. Error was: {detail}"
+    ))
+}
+
+/// Opens a ZIP container after checking its member count and declared sizes.
+pub fn open_zip<'a>(
+    bytes: &'a [u8],
+    extension: &str,
+) -> Result<ZipArchive<Cursor<&'a [u8]>>, ModuleError> {
+    let archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| analyze_error(extension, "File is not a zip file"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(analyze_error(extension, "the archive has too many members"));
+    }
+    let declared: u64 = archive.decompressed_size().map_or(0, |s| s as u64);
+    if declared > MAX_TOTAL_BYTES {
+        return Err(analyze_error(
+            extension,
+            "the archive expands to too much data",
+        ));
+    }
+    Ok(archive)
+}
+
+/// One member as text, read no further than [`MAX_MEMBER_BYTES`].
+pub fn read_member(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    extension: &str,
+) -> Result<String, ModuleError> {
+    let member = archive.by_name(name).map_err(|_| {
+        analyze_error(
+            extension,
+            format!("There is no item named '{name}' in the archive"),
+        )
+    })?;
+    let mut bytes = Vec::new();
+    member
+        .take(MAX_MEMBER_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| analyze_error(extension, e))?;
+    if bytes.len() as u64 > MAX_MEMBER_BYTES {
+        return Err(analyze_error(extension, format!("{name} is too large")));
+    }
+    String::from_utf8(bytes).map_err(|_| analyze_error(extension, format!("{name} is not UTF-8")))
+}
+
+/// The descriptor every document-to-text module shares.
+pub fn document_descriptor(name: &str, extension: &str, title: &str) -> app::ModuleDescriptor {
+    crate::engine::descriptor(
+        name,
+        app::ModuleType::Expansion,
+        json!({"input": ["attachment"], "output": ["freetext", "text"]}),
+        json!({
+            "version": "0.1",
+            "author": "misp-modules-stack",
+            "description": format!("Extracts the text of a .{extension} attachment, for the freetext parser to find indicators in."),
+            "module-type": ["expansion"],
+            "name": title,
+            "config": [],
+            "features": "Reads the file natively, with limits on archive size and member count.",
+            "input": format!("An attachment attribute holding a .{extension} file."),
+            "output": "The document's text, as freetext and as a text attribute."
+        }),
+    )
+}
+
+/// The answer: the text once for the freetext parser and once as a text attribute.
+pub fn text_answer(extension: &str, filename: &str, text: &str) -> Value {
+    let comment = format!(".{extension}-to-text from file {filename}");
+    json!({"results": [
+        {"types": ["freetext"], "values": text, "comment": comment},
+        {"types": ["text"], "values": text, "comment": comment},
+    ]})
+}
+
+/// A table printed as pandas' `DataFrame.to_string()` prints a sheet read without a
+/// header: columns `column.0`, `column.1`, ... right-aligned, rows numbered from 0.
+pub fn frame_text(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    if rows.is_empty() || columns == 0 {
+        return "Empty DataFrame\nColumns: []\nIndex: []".to_owned();
+    }
+    let headers: Vec<String> = (0..columns).map(|i| format!("column.{i}")).collect();
+    let cell = |row: &Vec<String>, i: usize| row.get(i).cloned().unwrap_or_else(|| "None".into());
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .map(|r| cell(r, i).chars().count())
+                .chain([headers[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let index_width = (rows.len() - 1).to_string().len();
+    let mut lines = Vec::with_capacity(rows.len() + 1);
+    let mut header = " ".repeat(index_width);
+    for (name, width) in headers.iter().zip(&widths) {
+        header.push_str(&format!("  {name:>width$}"));
+    }
+    lines.push(header);
+    for (n, row) in rows.iter().enumerate() {
+        let mut line = format!("{n:<index_width$}");
+        for (i, width) in widths.iter().enumerate() {
+            line.push_str(&format!("  {:>width$}", cell(row, i)));
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_print_like_pandas() {
+        assert_eq!(
+            frame_text(&[vec!["ods test".into()]]),
+            "   column.0\n0  ods test"
+        );
+        let rows: Vec<Vec<String>> = (0..11).map(|i| vec![format!("v{i}"), "x".into()]).collect();
+        let text = frame_text(&rows);
+        assert!(
+            text.starts_with("    column.0  column.1\n0         v0         x\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n10       v10         x"), "{text}");
+        assert_eq!(frame_text(&[]), "Empty DataFrame\nColumns: []\nIndex: []");
+    }
+}
+
+#[cfg(test)]
+pub mod tests_support {
+    use std::io::Write;
+
+    /// A ZIP archive holding `members`, as test input.
+    pub fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content) in members {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(content.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+}
