@@ -1,3 +1,4 @@
+mod osquery_pack_publish;
 mod testaction;
 
 use std::sync::Arc;
@@ -5,5 +6,8 @@ use std::sync::Arc;
 use crate::engine::Module;
 
 pub fn all() -> Vec<Arc<dyn Module>> {
-    vec![Arc::new(testaction::TestAction::new())]
+    vec![
+        Arc::new(osquery_pack_publish::OsqueryPackPublish::new()),
+        Arc::new(testaction::TestAction::new()),
+    ]
 }

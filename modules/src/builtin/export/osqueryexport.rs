@@ -277,27 +277,41 @@ fn sha256_hex(text: &str) -> String {
         .collect()
 }
 
-fn export(request: &QueryRequest) -> Checked<Value> {
-    let config = config(request, "Configuration must be an object.")?;
-    let format = match config.get("format") {
-        Some(value) if truthy(value) => match value.as_str() {
-            Some("pack") => "pack",
-            Some("sql") => "sql",
-            _ => return Err("format must be pack or sql.".into()),
-        },
-        _ => "pack",
-    };
-    let interval = interval(&config)?;
-    let scan_path = scan_path(&config)?;
-    let include_non_ids = flag(config.get("include_non_ids"), "include_non_ids")?;
+/// A query pack built from events, shared with the `osquery_pack_publish` action.
+pub(crate) struct Pack {
+    /// The queries by name, sorted by name.
+    pub queries: Map<String, Value>,
+    pub skipped: Skips,
+    /// The attributes behind each query, in first-seen order of the queries.
+    pub sources: Map<String, Value>,
+}
+
+impl Pack {
+    pub fn summary(&self) -> Value {
+        json!({"queries": self.queries.len(), "skipped": self.skipped.to_json()})
+    }
+
+    /// The pack file: `{"queries": ...}` as Python writes it with sorted keys, indent 2.
+    pub fn file(&self) -> String {
+        python_json_dumps(&json!({"queries": self.queries}), Some(2)) + "\n"
+    }
+}
+
+/// The pack for `data` under the `interval`, `scan_path` and `include_non_ids` settings
+/// of `settings` (the export's config, the action's params).
+pub(crate) fn build_pack(data: Option<&Value>, settings: &Map<String, Value>) -> Checked<Pack> {
+    let interval = interval(settings)?;
+    let scan_path = scan_path(settings)?;
+    let include_non_ids = flag(settings.get("include_non_ids"), "include_non_ids")?;
     let shape = DataShape::EventOrList(
         "data must contain an event or list of events.",
         "data must contain an event or list of events.",
     );
     let mut queries: HashMap<String, Value> = HashMap::new();
     let mut origins: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut origin_index: HashMap<String, usize> = HashMap::new();
     let mut skipped = Skips::default();
-    for source in sources(request.get("data"), shape)? {
+    for source in sources(data, shape)? {
         if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {
             skipped.add("deleted or non-IDS");
             continue;
@@ -321,13 +335,10 @@ fn export(request: &QueryRequest) -> Checked<Value> {
             entry["version"] = json!(YARA_VERSION);
         }
         queries.insert(name.clone(), entry);
-        let position = match origins.iter().position(|(n, _)| *n == name) {
-            Some(position) => position,
-            None => {
-                origins.push((name, Vec::new()));
-                origins.len() - 1
-            }
-        };
+        let position = *origin_index.entry(name.clone()).or_insert_with(|| {
+            origins.push((name, Vec::new()));
+            origins.len() - 1
+        });
         push_unique(&mut origins[position].1, reference(&source, kind));
         if queries.len() > MAX_QUERIES {
             return Err(
@@ -335,33 +346,48 @@ fn export(request: &QueryRequest) -> Checked<Value> {
             );
         }
     }
-    let mut names: Vec<&String> = queries.keys().collect();
+    let mut names: Vec<String> = queries.keys().cloned().collect();
     names.sort();
-    let file = if format == "sql" {
-        names
-            .iter()
-            .map(|n| format!("{}\n", queries[*n]["query"].as_str().unwrap_or_default()))
-            .collect()
-    } else {
-        let pack: Map<String, Value> = names
-            .iter()
-            .map(|n| ((*n).clone(), queries[*n].clone()))
-            .collect();
-        python_json_dumps(&json!({"queries": pack}), Some(2)) + "\n"
-    };
-    let origins: Map<String, Value> = origins
+    let queries = names
+        .into_iter()
+        .filter_map(|name| queries.remove(&name).map(|query| (name, query)))
+        .collect();
+    let sources = origins
         .into_iter()
         .map(|(name, refs)| (name, Value::Array(refs)))
         .collect();
+    Ok(Pack {
+        queries,
+        skipped,
+        sources,
+    })
+}
+
+fn export(request: &QueryRequest) -> Checked<Value> {
+    let config = config(request, "Configuration must be an object.")?;
+    let format = match config.get("format") {
+        Some(value) if truthy(value) => match value.as_str() {
+            Some("pack") => "pack",
+            Some("sql") => "sql",
+            _ => return Err("format must be pack or sql.".into()),
+        },
+        _ => "pack",
+    };
+    let pack = build_pack(request.get("data"), &config)?;
+    let file = if format == "sql" {
+        pack.queries
+            .values()
+            .map(|query| format!("{}\n", query["query"].as_str().unwrap_or_default()))
+            .collect()
+    } else {
+        pack.file()
+    };
     Ok(answer(
         &file,
         vec![
-            (
-                "summary",
-                json!({"queries": queries.len(), "skipped": skipped.to_json()}),
-            ),
-            ("sources", Value::Object(origins)),
-            ("warnings", json!(skipped.colon_warnings())),
+            ("summary", pack.summary()),
+            ("sources", Value::Object(pack.sources)),
+            ("warnings", json!(pack.skipped.colon_warnings())),
         ],
     ))
 }

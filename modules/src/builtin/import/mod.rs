@@ -1,14 +1,20 @@
 mod cof2misp;
 mod csvimport;
+mod darkmoon_import;
 mod email_import;
 mod goamlimport;
 mod import_blueprint;
+mod joe_import;
 mod mispjson;
 mod openiocimport;
+mod report;
 mod sandbox_archive;
 mod testimport;
 mod threatanalyzer_import;
 mod url_import;
+
+#[cfg(test)]
+mod expected;
 
 use std::sync::Arc;
 
@@ -16,12 +22,14 @@ use crate::engine::{Module, ModuleError, QueryRequest};
 
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
-        Arc::new(mispjson::MispJson::new()),
-        Arc::new(csvimport::CsvImport::new()),
         Arc::new(cof2misp::Cof2Misp::new()),
+        Arc::new(csvimport::CsvImport::new()),
+        Arc::new(darkmoon_import::DarkmoonImport::new()),
         Arc::new(email_import::EmailImport::new()),
         Arc::new(goamlimport::GoAmlImport::new()),
         Arc::new(import_blueprint::ImportBlueprint::new()),
+        Arc::new(joe_import::JoeImport::new()),
+        Arc::new(mispjson::MispJson::new()),
         Arc::new(openiocimport::OpenIocImport::new()),
         Arc::new(testimport::TestImport::new()),
         Arc::new(threatanalyzer_import::ThreatAnalyzerImport::new()),
