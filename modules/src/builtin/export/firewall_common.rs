@@ -979,7 +979,6 @@ pub(super) mod test_support {
     use std::sync::Arc;
 
     use async_trait::async_trait;
-    use base64::Engine as _;
     use serde_json::{Value, json};
 
     use super::Resolver;
@@ -1019,16 +1018,7 @@ pub(super) mod test_support {
         Arc::new(FixedResolver(table))
     }
 
-    /// The exported file of an answer, decoded.
-    pub fn file_of(answer: &Value) -> String {
-        let data = answer["data"].as_str().unwrap();
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(data)
-                .unwrap(),
-        )
-        .unwrap()
-    }
+    pub use crate::builtin::testing::decoded_data as file_of;
 
     /// Runs `module` on [`EVENT`] with the fixture's config and checks the answer against
     /// the one the reference gave (its `data` stored decoded), key order included.

@@ -305,15 +305,7 @@ impl Module for NetfilterExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     fn ids(kind: &str, value: &str) -> Value {
         json!({"type": kind, "value": value, "to_ids": "1"})
@@ -332,7 +324,7 @@ mod tests {
         let answer = query(&NetfilterExport::new(), body).await.unwrap();
         let log = "counter log prefix \"MISP: \" level info";
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             format!(
                 "# MISP netfilter nftables export: include inside an inet-family chain\n\
                 ether saddr aa:bb:cc:00:11:22 {log}\n\

@@ -406,15 +406,7 @@ impl Module for OsqueryExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     fn attribute(kind: &str, value: &str) -> Value {
         json!({"uuid": format!("u-{value}"), "type": kind, "value": value, "to_ids": true})
@@ -432,7 +424,7 @@ mod tests {
             attribute("mutex", "Global\\m\u{1}")
         ]}}, "config": {"format": "sql", "scan_path": "/tmp/%%", "interval": "60"}});
         let answer = query(&OsqueryExport::new(), body).await.unwrap();
-        let mut lines: Vec<String> = decoded(&answer).lines().map(str::to_owned).collect();
+        let mut lines: Vec<String> = decoded_data(&answer).lines().map(str::to_owned).collect();
         lines.sort();
         assert_eq!(
             lines,
@@ -462,12 +454,12 @@ mod tests {
         let body = json!({"data": [{"Event": {"id": "3"}, "Attribute": [attribute("yara", "rule x { condition: true }")]}],
                           "config": {"scan_path": "C:\\Users\\%%", "include_non_ids": 1}});
         let answer = query(&OsqueryExport::new(), body).await.unwrap();
-        let pack: Value = serde_json::from_str(&decoded(&answer)).unwrap();
+        let pack: Value = serde_json::from_str(&decoded_data(&answer)).unwrap();
         let (name, entry) = pack["queries"].as_object().unwrap().iter().next().unwrap();
         assert!(name.starts_with("misp_") && name.len() == 69);
         assert_eq!(entry["platform"], "windows");
         assert_eq!(entry["version"], "5.24.0");
-        assert!(decoded(&answer).starts_with("{\n  \"queries\": {\n    \"misp_"));
+        assert!(decoded_data(&answer).starts_with("{\n  \"queries\": {\n    \"misp_"));
         assert_eq!(
             answer["sources"][name],
             json!([{"event": "3", "attribute": "u-rule x { condition: true }", "misp_type": "yara"}])

@@ -95,15 +95,7 @@ impl Module for QradarReferenceSetExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     fn event() -> Value {
         json!([{"Event": {"id": 7, "Attribute": [
@@ -119,7 +111,7 @@ mod tests {
         let body = json!({"data": event(), "config": {"indicator_type": "url"}});
         let answer = query(&QradarReferenceSetExport::new(), body).await.unwrap();
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             "\"http://b.example/x,y\"\nhttps://a.example/ü\n"
         );
         assert_eq!(
@@ -142,11 +134,11 @@ mod tests {
         let body = json!({"data": event(), "config": {"indicator_type": "url", "format": "json"}});
         let answer = query(&module, body).await.unwrap();
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             "[\"http://b.example/x,y\", \"https://a.example/ü\"]\n"
         );
         let ipv4 = query(&module, json!({"data": event()})).await.unwrap();
-        assert_eq!(decoded(&ipv4), "192.0.2.1\n");
+        assert_eq!(decoded_data(&ipv4), "192.0.2.1\n");
         assert!(ipv4.get("warnings").is_some());
         let bad = json!({"data": [], "config": {"format": "xml"}});
         assert_eq!(

@@ -245,15 +245,7 @@ impl Module for SplunkExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     #[tokio::test]
     async fn composites_split_into_pivots_with_context() {
@@ -271,7 +263,7 @@ mod tests {
              "object_relation": "sha1", "to_ids": "1"}
         ]}]}]});
         let answer = query(&SplunkExport::new(), body).await.unwrap();
-        let lines: Vec<&str> = decoded(&answer).leak().lines().collect();
+        let lines: Vec<&str> = decoded_data(&answer).leak().lines().collect();
         assert_eq!(lines[0], COLUMNS.join(","));
         assert_eq!(
             lines[1],
@@ -305,7 +297,7 @@ mod tests {
             "Splunk export: Tag must be a list of objects."
         );
         let none = query(&module, json!({"data": []})).await.unwrap();
-        assert_eq!(decoded(&none), COLUMNS.join(",") + "\n");
+        assert_eq!(decoded_data(&none), COLUMNS.join(",") + "\n");
         assert!(none.get("warnings").is_none());
     }
 }

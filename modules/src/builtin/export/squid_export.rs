@@ -259,15 +259,7 @@ impl Module for SquidExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     #[test]
     fn urls_are_canonical_and_escaped() {
@@ -301,7 +293,7 @@ mod tests {
         ]}]});
         let answer = query(&SquidExport::new(), body).await.unwrap();
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             "# MISP Squid export: IDS-marked proxy attributes\n\
              # Include before http_access allow rules; reserve the misp_squid_ ACL prefix.\n\
              acl misp_squid_1_1 dstdomain -n proxy.example.net\n\

@@ -127,15 +127,7 @@ impl Module for WazuhCdbExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     #[tokio::test]
     async fn ipv6_keys_are_quoted_and_hex_only() {
@@ -145,7 +137,10 @@ mod tests {
             {"uuid": "c", "type": "ip-src", "value": "198.51.100.1", "to_ids": true}
         ]}], "config": {"indicator_type": "ipv6", "include_non_ids": "true"}});
         let answer = query(&WazuhCdbExport::new(), body).await.unwrap();
-        assert_eq!(decoded(&answer), "\"2001:db8::1\":\n\"::ffff:c000:201\":\n");
+        assert_eq!(
+            decoded_data(&answer),
+            "\"2001:db8::1\":\n\"::ffff:c000:201\":\n"
+        );
         assert_eq!(
             answer["summary"],
             json!({"indicator_type": "ipv6", "count": 2, "skipped": {"other indicator type": 1}})

@@ -504,15 +504,7 @@ impl Module for ZeekIntelExport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
-    use base64::Engine as _;
-
-    fn decoded(answer: &Value) -> String {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(answer["data"].as_str().unwrap())
-            .unwrap();
-        String::from_utf8(bytes).unwrap()
-    }
+    use crate::builtin::testing::{decoded_data, query, reported};
 
     fn text(items: Vec<(&'static str, Vec<u8>)>) -> Vec<String> {
         items.into_iter().map(|(_, b)| display(&b)).collect()
@@ -578,7 +570,7 @@ mod tests {
         let answer = query(&ZeekIntelExport::new(), body).await.unwrap();
         let uuid = "{AAAAAAAA-2222-4333-8444-555555555555}";
         assert_eq!(
-            decoded(&answer),
+            decoded_data(&answer),
             format!(
                 "{FIELDS}\n\
                 evil.example\tIntel::DOMAIN\tfeed\t[{{\"attribute\": \"a1\", \"event\": \"{uuid}\", \"misp_type\": \"domain\", \"original_value\": \"Evil.example\"}}, {{\"attribute\": \"a2\", \"event\": \"{uuid}\", \"misp_type\": \"hostname\", \"original_value\": \"evil.EXAMPLE\"}}]\thttps://misp.example/events/view/aaaaaaaa-2222-4333-8444-555555555555\n\
