@@ -1,7 +1,13 @@
+mod clamav;
 mod countrycode;
 mod docx_enrich;
 mod eql;
 mod extract_url_components;
+mod geoip_asn;
+mod geoip_city;
+mod geoip_country;
+mod geoip_db;
+mod input_attribute;
 mod jinja_template_rendering;
 mod ods_enrich;
 mod odt_enrich;
@@ -20,10 +26,14 @@ use crate::engine::Module;
 
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
+        Arc::new(clamav::Clamav::new()),
         Arc::new(countrycode::CountryCode::new()),
         Arc::new(docx_enrich::DocxEnrich::new()),
         Arc::new(eql::Eql::new()),
         Arc::new(extract_url_components::ExtractUrlComponents::new()),
+        Arc::new(geoip_asn::GeoipAsn::new()),
+        Arc::new(geoip_city::GeoipCity::new()),
+        Arc::new(geoip_country::GeoipCountry::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
