@@ -1,3 +1,4 @@
+mod binary_file;
 mod cof2misp;
 mod csvimport;
 mod email_import;
