@@ -1,6 +1,7 @@
 mod binary_file;
 mod cof2misp;
 mod csvimport;
+mod cuckooimport;
 mod email_import;
 mod goamlimport;
 mod import_blueprint;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(mispjson::MispJson::new()),
         Arc::new(csvimport::CsvImport::new()),
         Arc::new(cof2misp::Cof2Misp::new()),
+        Arc::new(cuckooimport::CuckooImport::new()),
         Arc::new(email_import::EmailImport::new()),
         Arc::new(goamlimport::GoAmlImport::new()),
         Arc::new(import_blueprint::ImportBlueprint::new()),
