@@ -155,6 +155,28 @@ fn closing(out: &mut String, indent: Option<usize>, depth: usize) {
     }
 }
 
+/// Python's `repr()` of a float: the shortest round-trip digits, with an exponent only
+/// below 1e-4 or from 1e16 on, written the way Python writes it (`1e+16`, `1.5e-05`).
+pub fn python_float_repr(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value:?}");
+    }
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..16).contains(&exponent) {
+        let plain = format!("{value}");
+        if plain.contains('.') {
+            plain
+        } else {
+            format!("{plain}.0")
+        }
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
 fn python_number(number: &serde_json::Number) -> String {
     if number.is_f64() {
         let f = number.as_f64().unwrap_or_default();
@@ -191,6 +213,23 @@ fn write_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_repr_like_python() {
+        let cases = [
+            (6.4, "6.4"),
+            (124.0, "124.0"),
+            (1e16, "1e+16"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (-2.5e20, "-2.5e+20"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (0.0, "0.0"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(python_float_repr(value), text);
+        }
+    }
     use serde_json::json;
 
     #[test]

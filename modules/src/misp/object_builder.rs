@@ -113,6 +113,15 @@ impl ObjectBuilder {
         self
     }
 
+    /// Changes the attribute added last, once the template has set its flags (pymisp lets
+    /// fields passed to `add_attribute` override the template's).
+    pub fn edit_last(&mut self, edit: impl FnOnce(&mut MispAttribute)) -> &mut Self {
+        if let Some(last) = self.object.attributes.last_mut() {
+            edit(last);
+        }
+        self
+    }
+
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {
         if let Some(definition) = self
             .template

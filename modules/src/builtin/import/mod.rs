@@ -1,5 +1,7 @@
+mod binary_file;
 mod cof2misp;
 mod csvimport;
+mod cuckooimport;
 mod darkmoon_import;
 mod email_import;
 mod goamlimport;
@@ -24,6 +26,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(cof2misp::Cof2Misp::new()),
         Arc::new(csvimport::CsvImport::new()),
+        Arc::new(cuckooimport::CuckooImport::new()),
         Arc::new(darkmoon_import::DarkmoonImport::new()),
         Arc::new(email_import::EmailImport::new()),
         Arc::new(goamlimport::GoAmlImport::new()),

@@ -134,10 +134,6 @@ pub(crate) fn read_zip(bytes: &[u8], limits: Limits) -> Result<Files, ModuleErro
 }
 
 /// The regular files of a bzip2-compressed tar archive (Cuckoo's API download).
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "for cuckooimport, whose port is not merged yet")
-)]
 pub(crate) fn read_tar_bz2(bytes: &[u8], limits: Limits) -> Result<Files, ModuleError> {
     let unreadable = |error: std::io::Error| {
         ModuleError::reported(format!("The tar.bz2 archive cannot be read: {error}"))

@@ -5,15 +5,12 @@ use std::collections::HashSet;
 use std::io::{Cursor, Read};
 use std::sync::LazyLock;
 
-use base64::Engine as _;
-use md5::Digest as _;
 use regex::Regex;
-use serde_json::{Value, json};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
+use crate::builtin::import::binary_file::{FileObject, file_object};
 use crate::engine::ModuleError;
-use crate::misp::ObjectBuilder;
 
 /// At most this many members are taken from one zip attachment.
 pub const MAX_ZIP_ENTRIES: usize = 256;
@@ -28,98 +25,6 @@ const OFFICE_EXTENSIONS: [&str; 30] = [
     "pptx", "pps", "ppsx", "pot", "potx", "sldx", "odt", "ods", "odp", "odg", "odf", "fodt",
     "fods", "fodp", "fodg", "ott", "uot",
 ];
-
-/// A file object with the object-level comment pymisp serialises.
-pub struct FileObject {
-    pub object: app::MispObject,
-    pub comment: Option<String>,
-}
-
-impl FileObject {
-    pub fn into_json(self) -> Result<Value, ModuleError> {
-        let mut value = serde_json::to_value(&self.object)
-            .map_err(|e| ModuleError::internal(format!("file object: {e}")))?;
-        if let Some(attributes) = value.get_mut("Attribute").and_then(Value::as_array_mut) {
-            for attribute in attributes {
-                // pymisp passes disable_correlation=True for the sample itself.
-                if attribute["object_relation"] == "malware-sample" {
-                    attribute["disable_correlation"] = json!(true);
-                }
-                // pymisp keeps the entropy a float, unlike every other value.
-                if attribute["object_relation"] == "entropy"
-                    && let Some(number) = attribute["value"]
-                        .as_str()
-                        .and_then(|v| v.parse::<f64>().ok())
-                {
-                    attribute["value"] = json!(number);
-                }
-            }
-        }
-        if let (Some(comment), Some(map)) = (self.comment, value.as_object_mut()) {
-            map.insert("comment".to_owned(), Value::String(comment));
-        }
-        Ok(value)
-    }
-}
-
-/// Shannon entropy of the bytes, summed in first-seen order as Python's `Counter` does.
-fn entropy(data: &[u8]) -> f64 {
-    let mut counts = [0usize; 256];
-    let mut order = Vec::new();
-    for &byte in data {
-        if counts[usize::from(byte)] == 0 {
-            order.push(byte);
-        }
-        counts[usize::from(byte)] += 1;
-    }
-    let total = data.len() as f64;
-    let mut result = 0.0;
-    for byte in order {
-        let p = counts[usize::from(byte)] as f64 / total;
-        result -= p * (p.ln() / 2f64.ln());
-    }
-    result
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// pymisp's FileObject: name and size, and for non-empty data its hashes and the
-/// malware-sample carrying the bytes.
-pub fn file_object(
-    filename: &str,
-    data: &[u8],
-    comment: Option<String>,
-) -> Result<FileObject, ModuleError> {
-    let mut builder = ObjectBuilder::new("file")?;
-    let name = filename.trim();
-    if !name.is_empty() {
-        builder.add("filename", name)?;
-    }
-    builder.add("size-in-bytes", data.len().to_string())?;
-    if !data.is_empty() {
-        builder.add("entropy", format!("{:?}", entropy(data)))?;
-        builder.add("md5", hex(&md5::Md5::digest(data)))?;
-        builder.add("sha1", sha1_smol::Sha1::from(data).digest().to_string())?;
-        builder.add("sha256", hex(&sha2::Sha256::digest(data)))?;
-        builder.add("sha512", hex(&sha2::Sha512::digest(data)))?;
-        let mut sample = crate::misp::new_attribute("malware-sample", name);
-        sample.extra.insert(
-            "data".to_owned(),
-            json!(base64::engine::general_purpose::STANDARD.encode(data)),
-        );
-        sample
-            .extra
-            .insert("malware_filename".to_owned(), json!(name));
-        sample.extra.insert("encrypt".to_owned(), json!(true));
-        builder.add_attribute("malware-sample", sample);
-    }
-    Ok(FileObject {
-        object: builder.build(),
-        comment,
-    })
-}
 
 /// Whether an attachment of this name may be opened as a zip archive.
 pub fn may_unzip(filename: &str) -> bool {
@@ -311,12 +216,6 @@ pub fn password_candidates(texts: &[String], subject: Option<&str>) -> Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn entropy_matches_python() {
-        assert_eq!(entropy(b"MZ\x90\x00hello"), 2.9477027792200903);
-        assert_eq!(entropy(b"\x00\x01"), 1.0);
-    }
 
     #[test]
     fn password_candidates_from_text() {

@@ -10,10 +10,11 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use super::Options;
-use super::files::{FileObject, file_object, may_unzip, password_candidates, unzip_or_file};
+use super::files::{may_unzip, password_candidates, unzip_or_file};
 use super::headers::{Field, fields, iso_date};
 use super::links::{html_links, text_links, url_object};
 use super::received::findings;
+use crate::builtin::import::binary_file::{FileObject, file_object};
 use crate::engine::ModuleError;
 use crate::misp::{ObjectBuilder, template};
 

@@ -1,0 +1,125 @@
+//! The file object pymisp's `make_binary_objects` builds when lief, magic and pydeep are
+//! absent (as in the reference deployment): name, size, entropy, four hashes and the
+//! bytes as a malware-sample. Shared by the imports that carry files (email attachments,
+//! sandbox samples and dropped files).
+
+use base64::Engine as _;
+use md5::Digest as _;
+use serde_json::{Value, json};
+
+use crate::engine::ModuleError;
+use crate::misp::ObjectBuilder;
+
+/// A file object with the object-level comment pymisp serialises.
+pub struct FileObject {
+    pub object: app::MispObject,
+    pub comment: Option<String>,
+}
+
+impl FileObject {
+    pub fn into_json(self) -> Result<Value, ModuleError> {
+        let mut value = serde_json::to_value(&self.object)
+            .map_err(|e| ModuleError::internal(format!("file object: {e}")))?;
+        pymisp_file_values(&mut value);
+        if let (Some(comment), Some(map)) = (self.comment, value.as_object_mut()) {
+            map.insert("comment".to_owned(), Value::String(comment));
+        }
+        Ok(value)
+    }
+}
+
+/// Gives a serialised file object the two values pymisp does not send as plain strings.
+pub fn pymisp_file_values(object: &mut Value) {
+    let Some(attributes) = object.get_mut("Attribute").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for attribute in attributes {
+        // pymisp passes disable_correlation=True for the sample itself.
+        if attribute["object_relation"] == "malware-sample" {
+            attribute["disable_correlation"] = json!(true);
+        }
+        // pymisp keeps the entropy a float, unlike every other value.
+        if attribute["object_relation"] == "entropy"
+            && let Some(number) = attribute["value"]
+                .as_str()
+                .and_then(|v| v.parse::<f64>().ok())
+        {
+            attribute["value"] = json!(number);
+        }
+    }
+}
+
+/// Shannon entropy of the bytes, summed in first-seen order as Python's `Counter` does.
+fn entropy(data: &[u8]) -> f64 {
+    let mut counts = [0usize; 256];
+    let mut order = Vec::new();
+    for &byte in data {
+        if counts[usize::from(byte)] == 0 {
+            order.push(byte);
+        }
+        counts[usize::from(byte)] += 1;
+    }
+    let total = data.len() as f64;
+    let mut result = 0.0;
+    for byte in order {
+        let p = counts[usize::from(byte)] as f64 / total;
+        result -= p * (p.ln() / 2f64.ln());
+    }
+    result
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// pymisp's FileObject under construction: name and size, and for non-empty data its
+/// hashes and the malware-sample carrying the bytes. Callers may add their own attributes.
+pub fn file_builder(filename: &str, data: &[u8]) -> Result<ObjectBuilder, ModuleError> {
+    let mut builder = ObjectBuilder::new("file")?;
+    let name = filename.trim();
+    if !name.is_empty() {
+        builder.add("filename", name)?;
+    }
+    builder.add("size-in-bytes", data.len().to_string())?;
+    if !data.is_empty() {
+        builder.add("entropy", format!("{:?}", entropy(data)))?;
+        builder.add("md5", hex(&md5::Md5::digest(data)))?;
+        builder.add("sha1", sha1_smol::Sha1::from(data).digest().to_string())?;
+        builder.add("sha256", hex(&sha2::Sha256::digest(data)))?;
+        builder.add("sha512", hex(&sha2::Sha512::digest(data)))?;
+        let mut sample = crate::misp::new_attribute("malware-sample", name);
+        sample.extra.insert(
+            "data".to_owned(),
+            json!(base64::engine::general_purpose::STANDARD.encode(data)),
+        );
+        sample
+            .extra
+            .insert("malware_filename".to_owned(), json!(name));
+        sample.extra.insert("encrypt".to_owned(), json!(true));
+        builder.add_attribute("malware-sample", sample);
+    }
+    Ok(builder)
+}
+
+/// The finished file object, with an optional object-level comment.
+pub fn file_object(
+    filename: &str,
+    data: &[u8],
+    comment: Option<String>,
+) -> Result<FileObject, ModuleError> {
+    Ok(FileObject {
+        object: file_builder(filename, data)?.build(),
+        comment,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_matches_python() {
+        assert_eq!(entropy(b"MZ\x90\x00hello"), 2.9477027792200903);
+        assert_eq!(entropy(b"\x00\x01"), 1.0);
+    }
+}
