@@ -2,6 +2,7 @@ mod countrycode;
 mod docx_enrich;
 mod eql;
 mod extract_url_components;
+mod hygiene;
 mod jinja_template_rendering;
 mod ods_enrich;
 mod odt_enrich;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(docx_enrich::DocxEnrich::new()),
         Arc::new(eql::Eql::new()),
         Arc::new(extract_url_components::ExtractUrlComponents::new()),
+        Arc::new(hygiene::Hygiene::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
