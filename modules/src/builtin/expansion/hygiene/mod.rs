@@ -303,10 +303,8 @@ fn max_results(config: &Map<String, Value>) -> Result<usize, ModuleError> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(wrong());
     }
-    let digits = text.trim_start_matches('0');
-    match digits.parse::<usize>() {
+    match text.trim_start_matches('0').parse::<usize>() {
         Ok(n) if (1..=100).contains(&n) => Ok(n),
-        _ if digits.is_empty() => Err(wrong()),
         _ => Err(wrong()),
     }
 }
