@@ -7,6 +7,7 @@ mod geoip_asn;
 mod geoip_city;
 mod geoip_country;
 mod geoip_db;
+mod hygiene;
 mod input_attribute;
 mod jinja_template_rendering;
 mod ods_enrich;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(geoip_asn::GeoipAsn::new()),
         Arc::new(geoip_city::GeoipCity::new()),
         Arc::new(geoip_country::GeoipCountry::new()),
+        Arc::new(hygiene::Hygiene::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
