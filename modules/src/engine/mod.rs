@@ -12,7 +12,7 @@ mod settings;
 pub use error::ModuleError;
 pub use module::{Module, descriptor};
 pub use registry::Registry;
-pub use request::{AttributeInput, EventLayout, ExportEvent, QueryRequest};
+pub use request::{AttributeInput, EventLayout, ExportEvent, QueryRequest, decode_base64};
 pub use results::{legacy_results, legacy_scalar_results};
 pub use runner::{Engine, EngineLimits, Outcome};
 pub use settings::{ConfigDefaults, config_env_name};

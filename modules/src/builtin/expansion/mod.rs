@@ -15,6 +15,7 @@ mod odt_enrich;
 mod office;
 mod pptx_enrich;
 mod sheets;
+mod sigmf_expand;
 mod stix2_pattern_syntax_validator;
 mod xlsx_enrich;
 mod xml_text;
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
         Arc::new(pptx_enrich::PptxEnrich::new()),
+        Arc::new(sigmf_expand::SigmfExpand::new()),
         Arc::new(stix2_pattern_syntax_validator::Stix2PatternSyntaxValidator::new()),
         Arc::new(xlsx_enrich::XlsxEnrich::new()),
         Arc::new(yara_query::YaraQuery::new()),

@@ -3,6 +3,7 @@ mod cisco_acl_export;
 mod cisco_asa_export;
 mod cisco_firesight_manager_acl_rule_export;
 mod defender_endpoint_export;
+mod elastic_ecs_export;
 mod envelope;
 mod firewall_common;
 mod fortios_export;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(cisco_asa_export::module()),
         Arc::new(cisco_firesight_manager_acl_rule_export::CiscoFiresightExport::new()),
         Arc::new(defender_endpoint_export::DefenderEndpointExport::new()),
+        Arc::new(elastic_ecs_export::ElasticEcsExport::new()),
         Arc::new(fortios_export::module()),
         Arc::new(goamlexport::GoAmlExport::new()),
         Arc::new(junos_export::module()),

@@ -1,0 +1,300 @@
+use base64::Engine as _;
+use serde_json::json;
+
+use super::*;
+use crate::builtin::testing::{query, reported};
+
+const OBJECT_UUID: &str = "7a1e9c2b-5d4f-4a3e-9b8c-1d2e3f4a5b6c";
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn unb64(text: &Value) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_str().unwrap())
+        .unwrap()
+}
+
+fn metadata(datatype: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "global": {
+            "core:datatype": datatype,
+            "core:sample_rate": 2000000.0,
+            "core:version": "1.0.0",
+            "core:num_channels": 1,
+            "core:author": "Jane Doe <jane@example.org>",
+            "core:description": "Key fob at 433.92 MHz",
+            "core:recorder": "GNU Radio 3.10",
+            "core:license": "https://creativecommons.org/licenses/by-sa/4.0/",
+            "core:sha512": "ab12"
+        },
+        "captures": [{"core:sample_start": 0, "core:frequency": 433920000}],
+        "annotations": []
+    }))
+    .unwrap()
+}
+
+/// `blocks` FFT blocks of a complex tone at a quarter of the sample rate, as ci16_le.
+fn tone_ci16(blocks: usize) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for n in 0..blocks * waterfall::FFT_SIZE {
+        let angle = std::f64::consts::FRAC_PI_2 * n as f64;
+        for part in [angle.cos(), angle.sin()] {
+            bytes.extend(((part * 1000.0).round() as i16).to_le_bytes());
+        }
+    }
+    bytes
+}
+
+fn attachment_json(relation: &str, name: &str, bytes: &[u8]) -> Value {
+    json!({"object_relation": relation, "type": "attachment", "value": name, "data": b64(bytes)})
+}
+
+fn recording_object(meta: &[u8], data: &[u8]) -> Value {
+    json!({"object": {"name": "sigmf-recording", "uuid": OBJECT_UUID, "Attribute": [
+        attachment_json("SigMF-meta", "keyfob.sigmf-meta", meta),
+        attachment_json("SigMF-data", "keyfob.sigmf-data", data)
+    ]}})
+}
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder.append_data(&mut header, name, *bytes).unwrap();
+    }
+    builder.into_inner().unwrap()
+}
+
+fn archive_object(archive: &[u8]) -> Value {
+    json!({"object": {"name": "sigmf-archive", "uuid": OBJECT_UUID, "Attribute": [
+        attachment_json("SigMF-archive", "capture.sigmf", archive)
+    ]}})
+}
+
+#[tokio::test]
+async fn a_recording_expands_into_metadata_and_a_waterfall() {
+    let answer = query(
+        &SigmfExpand::new(),
+        recording_object(&metadata("ci16_le"), &tone_ci16(4)),
+    )
+    .await
+    .unwrap();
+    let objects = answer["results"]["Object"].as_array().unwrap();
+    assert_eq!(objects.len(), 1);
+    let object = &objects[0];
+    assert_eq!(object["name"], "sigmf-expanded-recording");
+    assert_eq!(object["ObjectReference"][0]["referenced_uuid"], OBJECT_UUID);
+    assert_eq!(object["ObjectReference"][0]["relationship_type"], "expands");
+    let fields: Vec<(&str, &str, &str)> = object["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["object_relation"].as_str().unwrap(),
+                a["type"].as_str().unwrap(),
+                a["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("author", "text", "Jane Doe <jane@example.org>"),
+            ("datatype", "text", "ci16_le"),
+            ("description", "text", "Key fob at 433.92 MHz"),
+            (
+                "license",
+                "text",
+                "https://creativecommons.org/licenses/by-sa/4.0/"
+            ),
+            ("num_channels", "counter", "1"),
+            ("recorder", "text", "GNU Radio 3.10"),
+            ("sample_rate", "float", "2000000.0"),
+            ("sha512", "text", "ab12"),
+            ("version", "text", "1.0.0"),
+            ("waterfall-plot", "attachment", "keyfob-waterfall.png"),
+        ]
+    );
+    let plot = &object["Attribute"][9];
+    assert_eq!(plot["comment"], "Waterfall plot of the recording");
+    assert_eq!(plot["category"], "External analysis");
+    assert_eq!(plot["disable_correlation"], true);
+    let image = unb64(&plot["data"]);
+    let decoder = png::Decoder::new(std::io::Cursor::new(image));
+    let mut reader = decoder.read_info().unwrap();
+    let (width, height) = (reader.info().width, reader.info().height);
+    assert_eq!((width, height), (1024, 4));
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut pixels).unwrap();
+    // The tone sits at +1/4 of the band (bin 768): the brightest viridis colour there,
+    // the darkest where there is only quantisation noise.
+    let pixel = |x: usize| &pixels[x * 3..x * 3 + 3];
+    assert_eq!(pixel(768), [253, 231, 37]);
+    assert_ne!(pixel(100), [253, 231, 37]);
+}
+
+#[tokio::test]
+async fn other_plottable_datatypes_and_their_failures() {
+    let module = SigmfExpand::new();
+    let floats: Vec<u8> = (0..2 * waterfall::FFT_SIZE)
+        .flat_map(|n| ((n % 7) as f32 - 3.0).to_le_bytes())
+        .collect();
+    let answer = query(&module, recording_object(&metadata("cf32_le"), &floats))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["results"]["Object"][0]["Attribute"][9]["object_relation"],
+        "waterfall-plot"
+    );
+    let cases = [
+        (metadata("ci16_le"), tone_ci16(1)[..100].to_vec(), NO_PLOTS),
+        (metadata("ci16_le"), vec![0; 6], NO_PLOTS),
+        (metadata("rf32_le"), tone_ci16(1), NO_PLOTS),
+        (metadata("cf32"), tone_ci16(1), NO_PLOTS),
+        (metadata("cf32_xx"), tone_ci16(1), NOT_SIGMF),
+        (metadata("nonsense"), tone_ci16(1), NOT_SIGMF),
+        (b"{\"global\": []}".to_vec(), tone_ci16(1), NOT_SIGMF),
+        (b"{not json".to_vec(), tone_ci16(1), NO_JSON),
+        (vec![0xff, 0xfe], tone_ci16(1), NO_JSON),
+        (
+            serde_json::to_vec(&json!({"global": {"core:datatype": "ci8"}})).unwrap(),
+            vec![0; 2048],
+            NO_PLOTS,
+        ),
+    ];
+    for (meta, data, message) in cases {
+        assert_eq!(
+            reported(query(&module, recording_object(&meta, &data)).await),
+            message
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_archive_unpacks_into_one_recording_per_metadata_file() {
+    let meta = metadata("ci16_le");
+    let data = tone_ci16(1);
+    let archive = tar_of(&[
+        ("capture/keyfob.sigmf-meta", &meta),
+        ("capture/keyfob.sigmf-data", &data),
+        ("capture/README.txt", b"notes"),
+        ("capture/garage.sigmf-data", b"\x01\x02"),
+        ("capture/garage.sigmf-meta", b"{}"),
+        ("capture/only-meta.sigmf-meta", b"{\"global\": {}}"),
+    ]);
+    let answer = query(&SigmfExpand::new(), archive_object(&archive))
+        .await
+        .unwrap();
+    let objects = answer["results"]["Object"].as_array().unwrap();
+    let summary: Vec<Vec<(String, String)>> = objects
+        .iter()
+        .map(|o| {
+            assert_eq!(o["name"], "sigmf-recording");
+            assert_eq!(o["ObjectReference"][0]["referenced_uuid"], OBJECT_UUID);
+            assert_eq!(o["ObjectReference"][0]["relationship_type"], "expands");
+            o["Attribute"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (
+                        a["object_relation"].as_str().unwrap().to_owned(),
+                        a["value"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let pair = |m: &str, d: Option<&str>| {
+        let mut v = vec![("SigMF-meta".to_owned(), m.to_owned())];
+        v.extend(d.map(|d| ("SigMF-data".to_owned(), d.to_owned())));
+        v
+    };
+    assert_eq!(
+        summary,
+        [
+            pair(
+                "capture/keyfob.sigmf-meta",
+                Some("capture/keyfob.sigmf-data")
+            ),
+            pair(
+                "capture/garage.sigmf-meta",
+                Some("capture/garage.sigmf-data")
+            ),
+            pair("capture/only-meta.sigmf-meta", None),
+        ]
+    );
+    let first = &objects[0]["Attribute"];
+    assert_eq!(unb64(&first[0]["data"]), meta);
+    assert_eq!(first[0]["comment"], "SigMF metadata file");
+    assert_eq!(unb64(&first[1]["data"]), data);
+    assert_eq!(first[1]["comment"], "SigMF data file");
+    assert_eq!(first[1]["type"], "attachment");
+}
+
+#[tokio::test]
+async fn archive_problems_are_reported() {
+    let module = SigmfExpand::new();
+    assert_eq!(
+        reported(query(&module, archive_object(&tar_of(&[("a.txt", b"x")]))).await),
+        "No SigMF metadata file found"
+    );
+    assert_eq!(
+        reported(query(&module, archive_object(&[7u8; 1024])).await),
+        ARCHIVE_FAILED
+    );
+    let no_archive = json!({"object": {"name": "sigmf-archive", "Attribute": []}});
+    assert_eq!(
+        reported(query(&module, no_archive).await),
+        "No SigMF-archive attribute found"
+    );
+    let bad_base64 = json!({"object": {"name": "sigmf-archive", "Attribute": [
+        {"object_relation": "SigMF-archive", "value": "a.sigmf", "data": "%%%"}]}});
+    assert_eq!(reported(query(&module, bad_base64).await), ARCHIVE_FAILED);
+}
+
+#[tokio::test]
+async fn requests_without_a_sigmf_object_are_refused() {
+    let module = SigmfExpand::new();
+    let cases = [
+        (json!({}), "No object provided"),
+        (json!({"object": {}}), "No object provided"),
+        (
+            json!({"object": {"name": "sigmf-recording"}}),
+            "Empty Attribute list",
+        ),
+        (
+            json!({"object": {"name": "file", "Attribute": []}}),
+            "No SigMF object provided",
+        ),
+        (
+            json!({"object": {"name": "sigmf-recording", "Attribute": [
+                attachment_json("SigMF-data", "x.sigmf-data", b"")]}}),
+            "No SigMF-meta attribute",
+        ),
+        (
+            json!({"object": {"name": "sigmf-recording", "Attribute": [
+                attachment_json("SigMF-meta", "x.sigmf-meta", b"{}")]}}),
+            "No SigMF-data attribute",
+        ),
+    ];
+    for (body, message) in cases {
+        assert_eq!(reported(query(&module, body).await), message);
+    }
+}
+
+#[test]
+fn sigmf_datatypes_follow_the_specification() {
+    for good in ["ci16_le", "rf32_be", "cu8", "ri8", "cf64_le", "cu32"] {
+        assert!(is_sigmf_datatype(good), "{good}");
+    }
+    for bad in ["ci8_le", "cf32_xx", "f32_le", "ci12_le", ""] {
+        assert!(!is_sigmf_datatype(bad), "{bad}");
+    }
+}
