@@ -8,6 +8,9 @@ mod odt_enrich;
 mod office;
 mod pptx_enrich;
 mod sheets;
+mod sigma;
+mod sigma_queries;
+mod sigma_syntax_validator;
 mod stix2_pattern_syntax_validator;
 mod xlsx_enrich;
 mod xml_text;
@@ -28,6 +31,8 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
         Arc::new(pptx_enrich::PptxEnrich::new()),
+        Arc::new(sigma_queries::SigmaQueries::new()),
+        Arc::new(sigma_syntax_validator::SigmaSyntaxValidator::new()),
         Arc::new(stix2_pattern_syntax_validator::Stix2PatternSyntaxValidator::new()),
         Arc::new(xlsx_enrich::XlsxEnrich::new()),
         Arc::new(yara_query::YaraQuery::new()),
