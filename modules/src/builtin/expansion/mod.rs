@@ -15,6 +15,9 @@ mod odt_enrich;
 mod office;
 mod pptx_enrich;
 mod sheets;
+mod sigma;
+mod sigma_queries;
+mod sigma_syntax_validator;
 mod sigmf_expand;
 mod stix2_pattern_syntax_validator;
 mod xlsx_enrich;
@@ -41,6 +44,8 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
         Arc::new(pptx_enrich::PptxEnrich::new()),
+        Arc::new(sigma_queries::SigmaQueries::new()),
+        Arc::new(sigma_syntax_validator::SigmaSyntaxValidator::new()),
         Arc::new(sigmf_expand::SigmfExpand::new()),
         Arc::new(stix2_pattern_syntax_validator::Stix2PatternSyntaxValidator::new()),
         Arc::new(xlsx_enrich::XlsxEnrich::new()),
