@@ -113,6 +113,12 @@ impl ObjectBuilder {
         self
     }
 
+    /// The attribute added last, to set what pymisp's `add_attribute` takes as keywords
+    /// (an explicit `to_ids`, `category` or tags) over the template defaults.
+    pub fn last_attribute_mut(&mut self) -> Option<&mut MispAttribute> {
+        self.object.attributes.last_mut()
+    }
+
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {
         if let Some(definition) = self
             .template
