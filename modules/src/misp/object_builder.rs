@@ -114,12 +114,11 @@ impl ObjectBuilder {
     }
 
     /// Changes the attribute added last, once the template has set its flags (pymisp lets
-    /// fields passed to `add_attribute` override the template's).
-    pub fn edit_last(&mut self, edit: impl FnOnce(&mut MispAttribute)) -> &mut Self {
-        if let Some(last) = self.object.attributes.last_mut() {
             edit(last);
-        }
+        if let Some(last) = self.object.attributes.last_mut() {
+    pub fn edit_last(&mut self, edit: impl FnOnce(&mut MispAttribute)) -> &mut Self {
         self
+        }
     }
 
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {

@@ -14,6 +14,7 @@ mod sandbox_archive;
 mod testimport;
 mod threatanalyzer_import;
 mod url_import;
+mod vmray_summary_json_import;
 
 #[cfg(test)]
 mod expected;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(testimport::TestImport::new()),
         Arc::new(threatanalyzer_import::ThreatAnalyzerImport::new()),
         Arc::new(url_import::UrlImport::new()),
+        Arc::new(vmray_summary_json_import::VmraySummaryJsonImport::new()),
     ]
 }
 
