@@ -1,12 +1,16 @@
+mod convert_markdown_to_pdf;
 mod countrycode;
 mod docx_enrich;
 mod eql;
 mod extract_url_components;
 mod jinja_template_rendering;
+mod ocr_enrich;
 mod ods_enrich;
 mod odt_enrich;
 mod office;
+mod pdf_enrich;
 mod pptx_enrich;
+mod qrcode;
 mod sheets;
 mod stix2_pattern_syntax_validator;
 mod xlsx_enrich;
@@ -20,14 +24,18 @@ use crate::engine::Module;
 
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
+        Arc::new(convert_markdown_to_pdf::ConvertMarkdownToPdf::new()),
         Arc::new(countrycode::CountryCode::new()),
         Arc::new(docx_enrich::DocxEnrich::new()),
         Arc::new(eql::Eql::new()),
         Arc::new(extract_url_components::ExtractUrlComponents::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
+        Arc::new(ocr_enrich::OcrEnrich::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
+        Arc::new(pdf_enrich::PdfEnrich::new()),
         Arc::new(pptx_enrich::PptxEnrich::new()),
+        Arc::new(qrcode::QrCode::new()),
         Arc::new(stix2_pattern_syntax_validator::Stix2PatternSyntaxValidator::new()),
         Arc::new(xlsx_enrich::XlsxEnrich::new()),
         Arc::new(yara_query::YaraQuery::new()),

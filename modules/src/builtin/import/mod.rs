@@ -3,6 +3,7 @@ mod csvimport;
 mod email_import;
 mod import_blueprint;
 mod mispjson;
+mod ocr;
 mod openiocimport;
 mod testimport;
 mod url_import;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(testimport::TestImport::new()),
         Arc::new(cof2misp::Cof2Misp::new()),
         Arc::new(import_blueprint::ImportBlueprint::new()),
+        Arc::new(ocr::Ocr::new()),
         Arc::new(openiocimport::OpenIocImport::new()),
         Arc::new(url_import::UrlImport::new()),
     ]
