@@ -4,6 +4,7 @@ mod action;
 mod eql_query;
 mod expansion;
 mod export;
+mod external_tools;
 mod goaml;
 mod import;
 mod yara_check;

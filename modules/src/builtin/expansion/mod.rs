@@ -1,4 +1,5 @@
 mod clamav;
+mod convert_markdown_to_pdf;
 mod countrycode;
 mod docx_enrich;
 mod eql;
@@ -10,10 +11,13 @@ mod geoip_db;
 mod hygiene;
 mod input_attribute;
 mod jinja_template_rendering;
+mod ocr_enrich;
 mod ods_enrich;
 mod odt_enrich;
 mod office;
+mod pdf_enrich;
 mod pptx_enrich;
+mod qrcode;
 mod sheets;
 mod sigma;
 mod sigma_queries;
@@ -32,6 +36,7 @@ use crate::engine::Module;
 pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(clamav::Clamav::new()),
+        Arc::new(convert_markdown_to_pdf::ConvertMarkdownToPdf::new()),
         Arc::new(countrycode::CountryCode::new()),
         Arc::new(docx_enrich::DocxEnrich::new()),
         Arc::new(eql::Eql::new()),
@@ -41,9 +46,12 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(geoip_country::GeoipCountry::new()),
         Arc::new(hygiene::Hygiene::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
+        Arc::new(ocr_enrich::OcrEnrich::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
         Arc::new(odt_enrich::OdtEnrich::new()),
+        Arc::new(pdf_enrich::PdfEnrich::new()),
         Arc::new(pptx_enrich::PptxEnrich::new()),
+        Arc::new(qrcode::QrCode::new()),
         Arc::new(sigma_queries::SigmaQueries::new()),
         Arc::new(sigma_syntax_validator::SigmaSyntaxValidator::new()),
         Arc::new(sigmf_expand::SigmfExpand::new()),

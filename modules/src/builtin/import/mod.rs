@@ -8,6 +8,7 @@ mod goamlimport;
 mod import_blueprint;
 mod joe_import;
 mod mispjson;
+mod ocr;
 mod openiocimport;
 mod report;
 mod sandbox_archive;
@@ -34,6 +35,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(import_blueprint::ImportBlueprint::new()),
         Arc::new(joe_import::JoeImport::new()),
         Arc::new(mispjson::MispJson::new()),
+        Arc::new(ocr::Ocr::new()),
         Arc::new(openiocimport::OpenIocImport::new()),
         Arc::new(testimport::TestImport::new()),
         Arc::new(threatanalyzer_import::ThreatAnalyzerImport::new()),
