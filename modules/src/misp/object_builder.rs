@@ -114,11 +114,18 @@ impl ObjectBuilder {
     }
 
     /// Changes the attribute added last, once the template has set its flags (pymisp lets
-            edit(last);
-        if let Some(last) = self.object.attributes.last_mut() {
+    /// fields passed to `add_attribute` override the template's).
     pub fn edit_last(&mut self, edit: impl FnOnce(&mut MispAttribute)) -> &mut Self {
-        self
+        if let Some(last) = self.object.attributes.last_mut() {
+            edit(last);
         }
+        self
+    }
+
+    /// The attribute added last, to set what pymisp's `add_attribute` takes as keywords
+    /// (an explicit `to_ids`, `category` or tags) over the template defaults.
+    pub fn last_attribute_mut(&mut self) -> Option<&mut MispAttribute> {
+        self.object.attributes.last_mut()
     }
 
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {
