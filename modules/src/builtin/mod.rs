@@ -54,6 +54,27 @@ pub(crate) mod testing {
         String::from_utf8(bytes).expect("exported file is UTF-8")
     }
 
+    /// `(object_relation, value)` of each attribute of a MISP object in an answer.
+    pub fn object_relations(object: &Value) -> Vec<(String, String)> {
+        let attributes = object["Attribute"]
+            .as_array()
+            .expect("objects have attributes");
+        attributes
+            .iter()
+            .map(|a| {
+                let text = |key: &str| a[key].as_str().expect("text field").to_owned();
+                (text("object_relation"), text("value"))
+            })
+            .collect()
+    }
+
+    /// Owned pairs, to compare with [`object_relations`].
+    pub fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
     /// The message of a reported error, or a panic with what came instead.
     pub fn reported(result: Result<Value, ModuleError>) -> String {
         match result {

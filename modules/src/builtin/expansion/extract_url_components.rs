@@ -80,7 +80,7 @@ impl Module for ExtractUrlComponents {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
+    use crate::builtin::testing::{object_relations, pairs, query, reported};
 
     const UUID: &str = "5a5d2c1e-3c2b-4a8e-9c7d-0123456789ab";
 
@@ -93,24 +93,7 @@ mod tests {
             object["ObjectReference"][0]["relationship_type"],
             "generated-from"
         );
-        object["Attribute"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["object_relation"].as_str().unwrap().to_owned(),
-                    a["value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-        expected
-            .iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
+        object_relations(object)
     }
 
     #[tokio::test]

@@ -390,32 +390,12 @@ impl Module for Cof2Misp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
+    use crate::builtin::testing::{object_relations, pairs, query, reported};
     use base64::Engine as _;
 
     fn body(text: &str) -> Value {
         let data = base64::engine::general_purpose::STANDARD.encode(text);
         json!({"module": "cof2misp", "data": data})
-    }
-
-    fn relations(object: &Value) -> Vec<(String, String)> {
-        object["Attribute"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["object_relation"].as_str().unwrap().to_owned(),
-                    a["value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
     }
 
     #[tokio::test]
@@ -428,7 +408,7 @@ mod tests {
         let answer = query(&Cof2Misp::new(), body(text)).await.unwrap();
         let objects = answer["results"]["Object"].as_array().unwrap();
         assert_eq!(
-            relations(&objects[0]),
+            object_relations(&objects[0]),
             pairs(&[
                 ("bailiwick", "example.com"),
                 ("rrname", "www.example.com"),
@@ -446,7 +426,7 @@ mod tests {
         assert_eq!(objects[0]["Attribute"][0]["type"], "domain");
         assert_eq!(objects[0]["Attribute"][0]["distribution"], "0");
         assert_eq!(
-            relations(&objects[1])[4..],
+            object_relations(&objects[1])[4..],
             pairs(&[
                 ("time_first", "2021-04-27T20:40:27+00:00"),
                 ("time_last", "2021-04-28T00:00:00"),
@@ -461,7 +441,7 @@ mod tests {
         let answer = query(&Cof2Misp::new(), body(text)).await.unwrap();
         let object = &answer["results"]["Object"][0];
         assert_eq!(
-            relations(object)[2..5],
+            object_relations(object)[2..5],
             pairs(&[
                 ("rdata", "1"),
                 ("rdata", "2"),
@@ -476,7 +456,7 @@ mod tests {
         let answer = query(&Cof2Misp::new(), body(text)).await.unwrap();
         let objects = answer["results"]["Object"].as_array().unwrap();
         assert_eq!(
-            relations(&objects[0]),
+            object_relations(&objects[0]),
             pairs(&[("rrtype", "A"), ("rrname", "labs.example.ai")])
         );
         assert_eq!(

@@ -118,32 +118,12 @@ impl Module for UrlImport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builtin::testing::{query, reported};
+    use crate::builtin::testing::{object_relations, pairs, query, reported};
     use base64::Engine as _;
 
     fn body(text: &str, config: Value) -> Value {
         let data = base64::engine::general_purpose::STANDARD.encode(text);
         json!({"module": "url_import", "data": data, "config": config})
-    }
-
-    fn relations(object: &Value) -> Vec<(String, String)> {
-        object["Attribute"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["object_relation"].as_str().unwrap().to_owned(),
-                    a["value"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    }
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
     }
 
     #[tokio::test]
@@ -158,7 +138,7 @@ mod tests {
         let objects = answer["results"]["Object"].as_array().unwrap();
         assert_eq!(objects.len(), 2);
         assert_eq!(
-            relations(&objects[0]),
+            object_relations(&objects[0]),
             pairs(&[
                 ("url", "https://www.example.com:8080/path/a?q=1#f"),
                 ("tld", "com"),
@@ -174,7 +154,7 @@ mod tests {
             ])
         );
         assert_eq!(
-            relations(&objects[1]),
+            object_relations(&objects[1]),
             pairs(&[
                 ("url", "http://198.51.100.7/x"),
                 ("scheme", "http"),
@@ -196,7 +176,7 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(
-                relations(&answer["results"]["Object"][0]),
+                object_relations(&answer["results"]["Object"][0]),
                 pairs(&[
                     ("url", "http://a.example.org"),
                     ("tld", "org"),
