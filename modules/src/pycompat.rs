@@ -1,6 +1,8 @@
 //! Python behaviours that the reference's answers depend on: `int()` conversion, string
 //! `repr()` and `json.dumps` formatting. Reproduced so that answers match byte for byte.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use serde_json::Value;
 
 /// Python's `int(value)` for a JSON value: integers as they are, floats truncated, booleans
@@ -54,6 +56,50 @@ pub fn python_int_text(text: &str) -> Option<i128> {
         significant.parse().ok()?
     };
     Some(if negative { -value } else { value })
+}
+
+/// An IP address as Python 3.11's `ipaddress` writes it: IPv6 in lower-case hex with the
+/// longest run of two or more zero groups (leftmost on ties) shortened to `::`, and no
+/// dotted-quad tail, not even for IPv4-mapped addresses (`::ffff:102:304`).
+pub fn python_ip_text(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => python_ipv6_text(v6),
+    }
+}
+
+/// The IPv6 half of [`python_ip_text`].
+pub fn python_ipv6_text(address: Ipv6Addr) -> String {
+    let groups = address.segments();
+    let (mut best, mut best_len, mut run_start, mut run_len) = (0, 0, 0, 0);
+    for (i, group) in groups.iter().enumerate() {
+        if *group == 0 {
+            if run_len == 0 {
+                run_start = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best, best_len) = (run_start, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    let hex = |part: &[u16]| {
+        part.iter()
+            .map(|g| format!("{g:x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    if best_len > 1 {
+        format!(
+            "{}::{}",
+            hex(&groups[..best]),
+            hex(&groups[best + best_len..])
+        )
+    } else {
+        hex(&groups)
+    }
 }
 
 /// Python's `repr()` of a string: single quotes unless the text holds a single quote and
@@ -244,6 +290,17 @@ mod tests {
             python_int(&json!("0000000000000000000000000000000000007")),
             Some(7)
         );
+    }
+
+    #[test]
+    fn ip_addresses_print_like_python() {
+        let text = |s: &str| python_ip_text(s.parse().unwrap());
+        assert_eq!(text("198.51.100.7"), "198.51.100.7");
+        assert_eq!(text("2001:DB8:0:0:1:0:0:1"), "2001:db8::1:0:0:1");
+        assert_eq!(text("1:0:2:3:4:5:6:7"), "1:0:2:3:4:5:6:7");
+        assert_eq!(text("::ffff:1.2.3.4"), "::ffff:102:304");
+        assert_eq!(text("::"), "::");
+        assert_eq!(text("::1"), "::1");
     }
 
     #[test]

@@ -66,40 +66,7 @@ pub fn python_ip_text(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// RFC 5952 form, but IPv4-mapped addresses in hex as Python before 3.13 writes them.
-fn ipv6_text(ip: Ipv6Addr) -> String {
-    let groups = ip.segments();
-    let (mut best, mut best_len, mut run, mut run_len) = (0, 0, 0, 0);
-    for (i, group) in groups.iter().enumerate() {
-        if *group == 0 {
-            if run_len == 0 {
-                run = i;
-            }
-            run_len += 1;
-            if run_len > best_len {
-                best = run;
-                best_len = run_len;
-            }
-        } else {
-            run_len = 0;
-        }
-    }
-    let hex = |gs: &[u16]| {
-        gs.iter()
-            .map(|g| format!("{g:x}"))
-            .collect::<Vec<_>>()
-            .join(":")
-    };
-    if best_len > 1 {
-        format!(
-            "{}::{}",
-            hex(&groups[..best]),
-            hex(&groups[best + best_len..])
-        )
-    } else {
-        hex(&groups)
-    }
-}
+use crate::pycompat::python_ipv6_text as ipv6_text;
 
 /// `urllib.parse.urlsplit(url)` as far as the hostname checks need it.
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -59,48 +59,7 @@ pub(in crate::builtin::export) fn port(value: &str) -> Result<String, Invalid> {
     }
 }
 
-/// An IPv6 address written the way the reference's exports write it: lower-case hex,
-/// longest zero run (leftmost on ties, two or more groups) shortened to `::`, and no
-/// dotted-quad tail even for IPv4-mapped addresses.
-pub(in crate::builtin::export) fn ipv6_text(address: Ipv6Addr) -> String {
-    let groups = address.segments();
-    let (mut best, mut best_len, mut run_start, mut run_len) = (0, 0, 0, 0);
-    for (i, group) in groups.iter().enumerate() {
-        if *group == 0 {
-            if run_len == 0 {
-                run_start = i;
-            }
-            run_len += 1;
-            if run_len > best_len {
-                (best, best_len) = (run_start, run_len);
-            }
-        } else {
-            run_len = 0;
-        }
-    }
-    let hex = |part: &[u16]| {
-        part.iter()
-            .map(|g| format!("{g:x}"))
-            .collect::<Vec<_>>()
-            .join(":")
-    };
-    if best_len > 1 {
-        format!(
-            "{}::{}",
-            hex(&groups[..best]),
-            hex(&groups[best + best_len..])
-        )
-    } else {
-        hex(&groups)
-    }
-}
-
-pub(in crate::builtin::export) fn ip_text(address: IpAddr) -> String {
-    match address {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => ipv6_text(v6),
-    }
-}
+pub(in crate::builtin::export) use crate::pycompat::python_ip_text as ip_text;
 
 /// A single address; zone suffixes (`%eth0`) are refused.
 pub(in crate::builtin::export) fn parse_address(value: &str) -> Result<IpAddr, Invalid> {

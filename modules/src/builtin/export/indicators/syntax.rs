@@ -48,16 +48,7 @@ pub(crate) fn qualified_dns_name(value: &str) -> Checked<String> {
     Ok(name)
 }
 
-/// An IP address as Python's `ipaddress` writes it: IPv4-mapped IPv6 stays hexadecimal.
-pub(crate) fn ip_text(address: IpAddr) -> String {
-    match address {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => {
-            let segments = v6.segments();
-            format!("::ffff:{:x}:{:x}", segments[6], segments[7])
-        }
-        other => other.to_string(),
-    }
-}
+pub(crate) use crate::pycompat::python_ip_text as ip_text;
 
 pub(crate) fn ip_address(value: &str) -> Checked<IpAddr> {
     value.parse::<IpAddr>().map_err(|_| {
