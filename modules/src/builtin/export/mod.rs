@@ -18,6 +18,7 @@ mod nexthinkexport;
 pub(crate) mod osqueryexport;
 mod owasp_crs_export;
 mod panos_export;
+mod pdfexport;
 mod pf_export;
 mod qradar_reference_set_export;
 mod splunk_export;
@@ -55,6 +56,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(osqueryexport::OsqueryExport::new()),
         Arc::new(owasp_crs_export::OwaspCrsExport::new()),
         Arc::new(panos_export::module()),
+        Arc::new(pdfexport::PdfExport::new()),
         Arc::new(pf_export::PfExport::new()),
         Arc::new(qradar_reference_set_export::QradarReferenceSetExport::new()),
         Arc::new(splunk_export::SplunkExport::new()),
