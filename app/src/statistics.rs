@@ -16,7 +16,8 @@ pub struct ResponseTimes {
     pub max: Option<f64>,
     pub average: Option<f64>,
     pub last: Option<f64>,
-    pub buckets: BTreeMap<String, u64>,
+    /// Cumulative counts in ascending bucket order (a JSON object that keeps its order).
+    pub buckets: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

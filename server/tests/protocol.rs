@@ -303,6 +303,14 @@ async fn get_answers_are_cacheable() {
         .await
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
+    let weak = server
+        .client
+        .get(format!("{}/modules", server.api))
+        .header("if-none-match", format!("W/{etag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(weak.status().as_u16(), 304, "If-None-Match compares weakly");
     let health: Value = server.get_json("/healthcheck").await;
     assert_eq!(health, json!({"status": true}));
 }
@@ -336,6 +344,18 @@ async fn statistics_count_queries_by_outcome() {
     assert_eq!(stats["modules"]["countrycode"]["completed"], 1);
     assert_eq!(stats["modules"]["csvimport"]["queries"], 0);
     assert_eq!(stats["modules"]["csvimport"]["type"], "import_mod");
+    let buckets: Vec<&String> = totals["response_time_seconds"]["buckets"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(
+        buckets,
+        [
+            "0.01", "0.05", "0.1", "0.5", "1", "5", "10", "30", "60", "300", "+Inf"
+        ],
+        "ascending, as the reference lists them"
+    );
 }
 
 #[tokio::test]

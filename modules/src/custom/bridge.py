@@ -83,9 +83,10 @@ def serve():
                 result = module.handler(q=request["body"].encode("utf-8"))
             _send({"ok": result})
         except BaseException as error:
-            traceback.print_exc()
+            # The traceback goes back to the server, which strips config values (API keys)
+            # from it before logging; printed here it would reach the log unredacted.
             try:
-                _send({"error": _error_text(error)})
+                _send({"error": _error_text(error) + "\n" + traceback.format_exc()})
             except BaseException:
                 _send({"error": "could not serialise the module's answer"})
 

@@ -83,6 +83,7 @@ impl Engine {
             return Outcome::UnknownModule;
         };
         self.defaults.fill(module, &mut body);
+        let secrets = config_values(&body);
         let found = Arc::clone(found);
         let permits = Arc::clone(permits);
         // A task of its own: a panic stays inside it, and aborting it drops the module's
@@ -102,6 +103,8 @@ impl Engine {
                 Outcome::Exception
             }
             Ok(Ok(Err(ModuleError::Internal(detail)))) => {
+                // Module errors often quote the URL they called, API key included.
+                let detail = redact(&detail, &secrets);
                 tracing::error!(module, "module failed: {detail}");
                 Outcome::Exception
             }
@@ -109,6 +112,32 @@ impl Engine {
             Ok(Ok(Ok(answer))) => Outcome::Answer(answer),
         }
     }
+}
+
+/// The config values of a query that are long enough to be secrets worth hiding.
+fn config_values(body: &Map<String, Value>) -> Vec<String> {
+    let Some(Value::Object(config)) = body.get("config") else {
+        return Vec::new();
+    };
+    let mut values: Vec<String> = config
+        .values()
+        .filter_map(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .filter(|s| s.len() >= 4)
+        .collect();
+    // Longest first, so a value containing another is hidden whole.
+    values.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    values
+}
+
+/// `text` with every occurrence of the `secrets` replaced.
+fn redact(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |acc, secret| {
+        acc.replace(secret.as_str(), "<redacted>")
+    })
 }
 
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -216,6 +245,14 @@ mod tests {
             !finished.load(Ordering::SeqCst),
             "the timed-out work must not run on"
         );
+    }
+
+    #[test]
+    fn config_values_are_hidden_from_error_text() {
+        let body = json!({"config": {"apikey": "SENTINEL-123", "short": "ab", "port": 8443}});
+        let secrets = config_values(body.as_object().unwrap());
+        let text = redact("GET /api?key=SENTINEL-123&port=8443 (ab)", &secrets);
+        assert_eq!(text, "GET /api?key=<redacted>&port=<redacted> (ab)");
     }
 
     #[tokio::test(start_paused = true)]

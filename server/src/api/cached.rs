@@ -30,8 +30,10 @@ impl CachedJson {
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|tags| {
+                // If-None-Match compares weakly: a W/ prefix still matches.
                 tags.split(',')
-                    .any(|t| t.trim() == self.etag || t.trim() == "*")
+                    .map(|t| t.trim().trim_start_matches("W/"))
+                    .any(|t| t == self.etag || t == "*")
             });
         if fresh {
             return (

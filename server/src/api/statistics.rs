@@ -229,7 +229,7 @@ impl Counters {
                 buckets: BUCKET_LABELS
                     .iter()
                     .zip(self.buckets)
-                    .map(|(label, count)| ((*label).to_owned(), count))
+                    .map(|(label, count)| ((*label).to_owned(), count.into()))
                     .collect(),
             },
         }
