@@ -34,13 +34,27 @@ fn parser() -> MessageParser {
         .default_header_text()
 }
 
+/// Whether the data opens like a message: a header field (`Name: value`, the name printable
+/// ASCII without spaces or colons) or an mbox `From ` line. PDFs, binaries and prose do not,
+/// and would otherwise become an email object whose header is their first line.
+fn starts_with_header(content: &[u8]) -> bool {
+    if content.starts_with(b"From ") {
+        return true;
+    }
+    let first_line = content.split(|b| *b == b'\n').next().unwrap_or_default();
+    match first_line.iter().position(|b| *b == b':') {
+        Some(colon) if colon > 0 => first_line[..colon].iter().all(|b| (33..=126).contains(b)),
+        _ => false,
+    }
+}
+
 /// The objects for the message in `bytes`; `depth` counts enclosing messages.
 pub fn import(bytes: &[u8], options: Options, depth: usize) -> Result<Vec<Value>, ModuleError> {
     let (content, original): (&[u8], &[u8]) = match bytes.strip_prefix(b"\xef\xbb\xbf") {
         Some(rest) => (trim_ascii(rest), rest),
         None => (trim_ascii(bytes), bytes),
     };
-    if content.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
+    if content.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") || !starts_with_header(content) {
         return Err(ModuleError::reported(NOT_AN_EMAIL));
     }
     let message = parser()

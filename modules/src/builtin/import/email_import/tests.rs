@@ -321,3 +321,15 @@ async fn not_an_email() {
     let result = query(&EmailImport::new(), json!({"module": "email_import"})).await;
     assert!(reported(result).contains("data"));
 }
+
+#[tokio::test]
+async fn files_that_are_not_mail_are_refused() {
+    for data in [
+        &b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"[..],
+        &b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00>\x00:"[..],
+        &b"just some words\nand more words: here\n"[..],
+    ] {
+        let body = json!({"module": "email_import", "data": base64::engine::general_purpose::STANDARD.encode(data)});
+        assert!(reported(query(&EmailImport::new(), body).await).contains("not an e-mail"));
+    }
+}
