@@ -105,7 +105,7 @@ pub async fn build_state(
     })
 }
 
-async fn bind(host: &str, port: u16) -> Result<TcpListener, StartupError> {
+async fn bind(host: &str, port: u16, what: Exposure) -> Result<TcpListener, StartupError> {
     let address = format!("{host}:{port}");
     let listener = TcpListener::bind(&address)
         .await
@@ -114,16 +114,29 @@ async fn bind(host: &str, port: u16) -> Result<TcpListener, StartupError> {
             source,
         })?;
     if let Ok(local) = listener.local_addr() {
-        warn_if_exposed(local);
+        warn_if_exposed(local, what);
     }
     Ok(listener)
 }
 
-fn warn_if_exposed(address: SocketAddr) {
-    if !address.ip().is_loopback() {
-        tracing::warn!(
+/// Which port is being opened, for the warning about binding beyond loopback.
+#[derive(Clone, Copy)]
+enum Exposure {
+    Api,
+    Web,
+}
+
+fn warn_if_exposed(address: SocketAddr, what: Exposure) {
+    if address.ip().is_loopback() {
+        return;
+    }
+    match what {
+        Exposure::Api => tracing::warn!(
             "listening on {address}: the module API has no authentication, so anyone who can reach this address can run modules with this server's keys"
-        );
+        ),
+        Exposure::Web => {
+            tracing::warn!("web UI listening on {address}: reachable beyond this machine")
+        }
     }
 }
 
@@ -158,11 +171,11 @@ pub async fn launch(
 /// The whole server as the command line describes it.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let state = build_state(&cli, std::env::vars()).await?;
-    let api = bind(&cli.listen, cli.port).await?;
+    let api = bind(&cli.listen, cli.port, Exposure::Api).await?;
     let web = if cli.no_web {
         None
     } else {
-        Some(bind(&cli.web_listen, cli.web_port).await?)
+        Some(bind(&cli.web_listen, cli.web_port, Exposure::Web).await?)
     };
     tracing::info!(
         "MISP modules server started: {} modules, API on {}:{}{}",
