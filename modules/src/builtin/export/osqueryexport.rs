@@ -2,6 +2,7 @@
 //! literal-match query per indicator: sockets, DNS cache, registry, services, tasks,
 //! pipes, mutexes and, under an explicit scan_path, files, hashes and YARA rules.
 
+use crate::builtin::export::indicators::screened_kind;
 use std::collections::HashMap;
 
 use app::{ModuleDescriptor, ModuleType};
@@ -11,8 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::indicators::syntax::{ip_address, ip_text};
 use super::indicators::{
-    Checked, DataShape, Gate, Skips, answer, config, flag, gate, push_unique, reference, sources,
-    truthy,
+    Checked, DataShape, Skips, answer, config, flag, push_unique, reference, sources, truthy,
 };
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 use crate::pycompat::python_json_dumps;
@@ -312,12 +312,8 @@ pub(crate) fn build_pack(data: Option<&Value>, settings: &Map<String, Value>) ->
     let mut origin_index: HashMap<String, usize> = HashMap::new();
     let mut skipped = Skips::default();
     for source in sources(data, shape)? {
-        if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {
-            skipped.add("deleted or non-IDS");
-            continue;
-        }
-        let Some(kind) = source.kind().filter(|k| INPUT_TYPES.contains(k)) else {
-            skipped.add("unsupported");
+        let Some(kind) = screened_kind(&source, include_non_ids, &INPUT_TYPES, &mut skipped)?
+        else {
             continue;
         };
         let (sql, platform) = match build_query(kind, source.attribute.get("value"), &scan_path) {

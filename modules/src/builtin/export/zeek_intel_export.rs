@@ -2,6 +2,7 @@
 //! (tab-separated, Zeek-escaped), one row per normalised indicator with the MISP
 //! attributes behind it as JSON in `meta.desc`.
 
+use crate::builtin::export::indicators::screened_kind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -12,8 +13,8 @@ use serde_json::{Map, Value, json};
 use super::indicators::syntax::{SplitUrl, dns_name, ip_address, ip_network};
 use super::indicators::typed_list::{hash_length, is_hex_of};
 use super::indicators::{
-    Checked, DataShape, Gate, Invalid, Skips, answer, config, flag, gate, json_unicode, label,
-    py_str, setting, sorted_keys, sources, truthy,
+    Checked, DataShape, Invalid, Skips, answer, config, flag, json_unicode, label, py_str, setting,
+    sorted_keys, sources, truthy,
 };
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 use crate::pycompat::python_json_dumps;
@@ -400,12 +401,8 @@ fn collect(data: Option<&Value>, include_non_ids: bool) -> Checked<Collected> {
     let mut found: Rows = BTreeMap::new();
     let mut skipped = Skips::default();
     for source in sources(data, shape)? {
-        if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {
-            skipped.add("deleted or non-IDS");
-            continue;
-        }
-        let Some(kind) = source.kind().filter(|k| INPUT_TYPES.contains(k)) else {
-            skipped.add("unsupported");
+        let Some(kind) = screened_kind(&source, include_non_ids, &INPUT_TYPES, &mut skipped)?
+        else {
             continue;
         };
         let value = source.attribute.get("value").and_then(Value::as_str);

@@ -183,6 +183,29 @@ pub(crate) fn gate(attribute: &Map<String, Value>, include_non_ids: bool) -> Che
     })
 }
 
+/// The type of an attribute the exporter should handle, after the checks every exporter
+/// makes first: deleted and non-IDS attributes (unless `include_non_ids`) and types outside
+/// `input_types` are counted in `skipped` and give `None`.
+pub(crate) fn screened_kind<'a>(
+    source: &Source<'a>,
+    include_non_ids: bool,
+    input_types: &[&str],
+    skipped: &mut Skips,
+) -> Checked<Option<&'a str>> {
+    if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {
+        skipped.add("deleted or non-IDS");
+        return Ok(None);
+    }
+    let kind = source.attribute.get("type").and_then(Value::as_str);
+    match kind.filter(|k| input_types.contains(k)) {
+        Some(kind) => Ok(Some(kind)),
+        None => {
+            skipped.add("unsupported");
+            Ok(None)
+        }
+    }
+}
+
 /// Counts of skipped attributes per reason, in the order reasons first occurred.
 #[derive(Debug, Default)]
 pub(crate) struct Skips(Vec<(String, u64)>);

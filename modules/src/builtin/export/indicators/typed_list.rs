@@ -2,10 +2,11 @@
 //! the attributes each value came from: what the Wazuh CDB and QRadar reference-set
 //! exports are built on.
 
+use crate::builtin::export::indicators::screened_kind;
 use serde_json::{Map, Value};
 
 use super::syntax::{SplitUrl, dns_name, ip_address, ip_text};
-use super::{Checked, DataShape, Gate, Invalid, Skips, gate, push_unique, reference, sources};
+use super::{Checked, DataShape, Invalid, Skips, push_unique, reference, sources};
 
 pub(crate) const HASHES: [(&str, usize); 4] =
     [("md5", 32), ("sha1", 40), ("sha256", 64), ("sha512", 128)];
@@ -138,12 +139,8 @@ pub(crate) fn collect(
     let mut index: std::collections::HashMap<String, usize> = Default::default();
     let mut skipped = Skips::default();
     for source in sources(data, DATA_REFUSED)? {
-        if !matches!(gate(source.attribute, include_non_ids)?, Gate::Keep { .. }) {
-            skipped.add("deleted or non-IDS");
-            continue;
-        }
-        let Some(kind) = source.kind().filter(|k| INPUT_TYPES.contains(k)) else {
-            skipped.add("unsupported");
+        let Some(kind) = screened_kind(&source, include_non_ids, &INPUT_TYPES, &mut skipped)?
+        else {
             continue;
         };
         let value = source.attribute.get("value").and_then(Value::as_str);
