@@ -12,3 +12,7 @@ pub mod statistics;
 pub use descriptor::{ModuleDescriptor, ModuleType};
 pub use error_body::{ErrorBody, GENERIC_ERROR};
 pub use misp::{MispAttribute, MispObject, MispTag, ObjectReference, StandardResults};
+pub mod web;
+
+#[cfg(feature = "ui")]
+pub mod ui;

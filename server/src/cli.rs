@@ -99,6 +99,37 @@ pub struct Cli {
     )]
     pub python: PathBuf,
 
+    /// Database of the web UI (users, sessions, history, stored settings): a `sqlite://`
+    /// or `postgres://` URL. `DATABASE_URI`, the reference's name, is read too.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = "sqlite://misp-modules.db"
+    )]
+    pub database_url: String,
+
+    /// Folder holding the web UI's `pkg/` (wasm bundle); defaults to `site/` beside the
+    /// executable, then `target/site`.
+    #[arg(long = "site-root", env = "MISP_MODULES_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
+
+    /// Send the session cookie without `Secure` (plain HTTP on a non-localhost address).
+    #[arg(long = "insecure-cookies", env = "MISP_MODULES_INSECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub insecure_cookies: bool,
+
+    /// Queries kept per user in the history; the oldest trees go first.
+    #[arg(long = "queries-limit", env = "QUERIES_LIMIT", default_value_t = 500)]
+    pub queries_limit: u64,
+
+    /// Send the web UI's queries to this misp-modules server (`host:port`) instead of the
+    /// modules of this process.
+    #[arg(long = "module-backend", env = "MISP_MODULE")]
+    pub module_backend: Option<String>,
+
+    /// Seconds the web UI waits for one module's answer.
+    #[arg(long = "ui-timeout", env = "MISP_MODULES_UI_TIMEOUT", default_value_t = 120)]
+    pub ui_timeout: u64,
+
     /// Python worker processes for custom modules.
     #[arg(
         long = "python-workers",

@@ -7,5 +7,6 @@ pub mod cli;
 pub mod error;
 pub mod startup;
 pub mod web;
+pub mod web_setup;
 
 pub use startup::{AppState, build_state, launch, run};

@@ -30,6 +30,8 @@ pub enum StartupError {
         address: String,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Web(#[from] crate::web_setup::WebSetupError),
     #[error("server failed: {0}")]
     Serve(std::io::Error),
 }
@@ -140,11 +142,12 @@ fn warn_if_exposed(address: SocketAddr, what: Exposure) {
     }
 }
 
-/// Serves the API (and the web UI when given its listener) until `shutdown` completes.
+/// Serves the API (and the web UI when given its listener and context) until `shutdown`
+/// completes.
 pub async fn launch(
     state: AppState,
     api: TcpListener,
-    web: Option<TcpListener>,
+    web: Option<(TcpListener, crate::web::Web)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -158,9 +161,12 @@ pub async fn launch(
     let api_server = axum::serve(api, crate::api::router(state.clone()))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
     match web {
-        Some(web) => {
-            let web_server = axum::serve(web, crate::web::router(state))
-                .with_graceful_shutdown(stopped(stop_rx));
+        Some((listener, web)) => {
+            crate::web::spawn_maintenance(web.clone());
+            let app = crate::web::router(web)
+                .into_make_service_with_connect_info::<SocketAddr>();
+            let web_server =
+                axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
             let (a, w) = tokio::join!(api_server, web_server);
             a.and(w).map_err(StartupError::Serve)
         }
@@ -171,11 +177,16 @@ pub async fn launch(
 /// The whole server as the command line describes it.
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let state = build_state(&cli, std::env::vars()).await?;
-    let api = bind(&cli.listen, cli.port, Exposure::Api).await?;
     let web = if cli.no_web {
         None
     } else {
-        Some(bind(&cli.web_listen, cli.web_port, Exposure::Web).await?)
+        let vars = std::env::vars().collect();
+        Some(crate::web_setup::build_web(&cli, &vars, Arc::clone(&state.engine)).await?)
+    };
+    let api = bind(&cli.listen, cli.port, Exposure::Api).await?;
+    let web = match web {
+        None => None,
+        Some(web) => Some((bind(&cli.web_listen, cli.web_port, Exposure::Web).await?, web)),
     };
     tracing::info!(
         "MISP modules server started: {} modules, API on {}:{}{}",

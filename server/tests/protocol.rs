@@ -381,20 +381,6 @@ async fn openapi_describes_the_api() {
 }
 
 #[tokio::test]
-async fn the_web_port_lists_modules() {
-    let server = common::start(&[], &[]).await;
-    let response = server.client.get(&server.web).send().await.unwrap();
-    assert!(
-        response.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("default-src 'none'")
-    );
-    let page = response.text().await.unwrap();
-    assert!(page.contains("extract_url_components") && page.contains("import_mod"));
-}
-
-#[tokio::test]
 async fn a_client_that_leaves_stops_its_query() {
     let server = common::start_with_custom_modules().await;
     let marker = std::env::temp_dir().join(format!("misp-modules-left-{}", std::process::id()));

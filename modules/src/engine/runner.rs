@@ -2,7 +2,7 @@
 //! panic isolation. Nothing a module does here can disturb another query.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -44,6 +44,9 @@ pub enum Outcome {
 pub struct Engine {
     registry: Arc<Registry>,
     defaults: ConfigDefaults,
+    /// Settings an administrator stored through the web UI. They fill a query's empty keys
+    /// before the environment's `defaults` do, and can change while serving.
+    stored: RwLock<ConfigDefaults>,
     permits: HashMap<String, Arc<Semaphore>>,
 }
 
@@ -59,6 +62,7 @@ impl Engine {
         Self {
             registry,
             defaults,
+            stored: RwLock::new(ConfigDefaults::default()),
             permits,
         }
     }
@@ -69,6 +73,19 @@ impl Engine {
 
     pub fn defaults(&self) -> &ConfigDefaults {
         &self.defaults
+    }
+
+    /// Replaces the stored (web UI) settings layer.
+    pub fn replace_stored_settings(&self, settings: ConfigDefaults) {
+        *self.stored.write().unwrap_or_else(|p| p.into_inner()) = settings;
+    }
+
+    /// Keys of `module` that have a stored (web UI) value, never the values.
+    pub fn stored_keys_for(&self, module: &str) -> Vec<String> {
+        self.stored
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys_for(module)
     }
 
     /// Runs `module` on `body` (the whole parsed request) within `deadline`.
@@ -82,6 +99,11 @@ impl Engine {
         else {
             return Outcome::UnknownModule;
         };
+        // The query's own values win, then the stored settings, then the environment.
+        self.stored
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .fill(module, &mut body);
         self.defaults.fill(module, &mut body);
         let secrets = config_values(&body);
         let found = Arc::clone(found);
@@ -226,6 +248,31 @@ mod tests {
             Outcome::UnknownModule
         ));
         // The engine still serves after a panic, and fills deployment settings.
+        match engine.run("probe", body("ok"), second).await {
+            Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-env"}})),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn stored_settings_rank_between_the_query_and_the_environment() {
+        let engine = engine(Arc::default());
+        let second = Duration::from_secs(1);
+        let mut stored = ConfigDefaults::default();
+        stored.set("probe", "key", "from-ui".into());
+        engine.replace_stored_settings(stored);
+        assert_eq!(engine.stored_keys_for("probe"), ["key"]);
+        match engine.run("probe", body("ok"), second).await {
+            Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-ui"}})),
+            other => panic!("unexpected {other:?}"),
+        }
+        let mut own = body("ok");
+        own.insert("config".into(), json!({"key": "from-query"}));
+        match engine.run("probe", own, second).await {
+            Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-query"}})),
+            other => panic!("unexpected {other:?}"),
+        }
+        engine.replace_stored_settings(ConfigDefaults::default());
         match engine.run("probe", body("ok"), second).await {
             Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-env"}})),
             other => panic!("unexpected {other:?}"),

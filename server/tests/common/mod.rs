@@ -23,6 +23,21 @@ impl Drop for TestServer {
     }
 }
 
+pub const ADMIN_PASSWORD: &str = "test-owner-password-1";
+
+/// A SQLite URL in a folder of its own that nothing else uses.
+pub fn fresh_database_url() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "misp-modules-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    format!("sqlite://{}/ui.db", dir.display())
+}
+
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
@@ -42,23 +57,36 @@ impl TestServer {
 
 /// A server started with `args` (the command line after the program name) and `vars`
 /// as its environment.
+/// The web UI gets a fresh SQLite database in a temporary folder and an administrator
+/// `admin` with [`ADMIN_PASSWORD`], unless `args`/`vars` say otherwise.
 pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
+    let database = fresh_database_url();
     let mut argv = vec!["misp-modules"];
+    if !args.contains(&"--database-url") {
+        argv.extend_from_slice(&["--database-url", database.as_str()]);
+    }
     argv.extend_from_slice(args);
     let cli = Cli::try_parse_from(argv).expect("test command line parses");
-    let vars: Vec<(String, String)> = vars
+    let mut vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let state = server::build_state(&cli, vars)
+    if !vars.iter().any(|(k, _)| k == "ADMIN_PASSWORD") {
+        vars.push(("ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()));
+    }
+    let state = server::build_state(&cli, vars.clone())
         .await
         .expect("server state builds");
+    let vars = vars.into_iter().collect();
+    let ui = server::web_setup::build_web(&cli, &vars, std::sync::Arc::clone(&state.engine))
+        .await
+        .expect("web UI builds");
     let api = TcpListener::bind("127.0.0.1:0").await.expect("bind api");
     let web = TcpListener::bind("127.0.0.1:0").await.expect("bind web");
     let api_url = format!("http://{}", api.local_addr().expect("api address"));
     let web_url = format!("http://{}", web.local_addr().expect("web address"));
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server::launch(state, api, Some(web), async move {
+    tokio::spawn(server::launch(state, api, Some((web, ui)), async move {
         let _ = stopped.await;
     }));
     TestServer {

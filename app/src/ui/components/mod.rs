@@ -1,0 +1,3 @@
+pub mod markdown;
+pub mod nav;
+pub mod results;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the web UI's browser bundle (Leptos hydration, wasm) into a site folder:
+#   <site>/pkg/misp_modules_ui.js and misp_modules_ui_bg.wasm
+# Installs the wasm32 target and the wasm-bindgen CLI (the version Cargo.lock pins) when
+# missing. Usage: scripts/build-site.sh [SITE_DIR]   (default: target/site)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+site="${1:-${CARGO_TARGET_DIR:-target}/site}"
+target_dir="${CARGO_TARGET_DIR:-target}"
+
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+
+# The CLI must match the wasm-bindgen crate exactly.
+wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$wanted" ]; then
+    echo "installing wasm-bindgen-cli $wanted"
+    # A debug build of the CLI compiles in a fraction of the time and is fast enough
+    # for one bundle.
+    cargo install --debug wasm-bindgen-cli --version "$wanted"
+fi
+
+cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
+mkdir -p "$site/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name misp_modules_ui \
+    "$target_dir/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+cp style/main.css public/favicon.svg "$site/"
+echo "built the web UI bundle in $site"

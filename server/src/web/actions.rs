@@ -1,0 +1,354 @@
+//! The UI's form posts: sign in and out, start a query or a pivot, and the admin changes.
+//! Each answers with a redirect (303), so they work the same with or without the wasm
+//! bundle. The cross-site check runs before all of them (see `guard`).
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+
+use app::ModuleType;
+use app::web::{
+    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm,
+    UserIdForm, detect_values, safe_next_path,
+};
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use super::auth::{current_user, sign_in, sign_out};
+use super::jobs::spawn_cells;
+use app::web::query_value;
+use super::{Web, sync_stored_settings};
+use crate::store::UserRecord;
+
+fn back(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+fn login_again(next: &str) -> Response {
+    back(&format!("/login?next={}", query_value(next)))
+}
+
+pub async fn login(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = safe_next_path(form.next.as_deref()).to_owned();
+    let keys = [
+        format!("user:{}", form.username.to_lowercase()),
+        format!("ip:{}", peer.ip()),
+    ];
+    let failed = |code: &str| back(&format!("/login?error={code}&next={}", query_value(&next)));
+    if web.login_limiter.is_throttled(&keys) {
+        tracing::warn!(target: "audit", user = %form.username, peer = %peer.ip(), "sign-in throttled");
+        return failed("throttled");
+    }
+    match web.store.verify_login(&form.username, &form.password).await {
+        Ok(Some(user)) => {
+            web.login_limiter.record_success(&keys);
+            if let Err(error) = sign_in(&session, &user).await {
+                tracing::error!("could not start a session: {error}");
+                return failed("unavailable");
+            }
+            tracing::info!(target: "audit", user = %user.username, peer = %peer.ip(), "signed in");
+            back(&next)
+        }
+        Ok(None) => {
+            web.login_limiter.record_failure(&keys);
+            tracing::warn!(target: "audit", user = %form.username, peer = %peer.ip(), "sign-in failed");
+            failed("1")
+        }
+        Err(error) => {
+            tracing::error!("database: {error}");
+            failed("unavailable")
+        }
+    }
+}
+
+pub async fn logout(State(web): State<Web>, session: Session) -> Response {
+    if let Some(user) = current_user(&web, &session).await {
+        tracing::info!(target: "audit", user = %user.username, "signed out");
+    }
+    sign_out(&session).await;
+    back("/login")
+}
+
+/// A new query from the query page. The body is read as pairs because `modules` repeats.
+pub async fn new_job(
+    State(web): State<Web>,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(user) = current_user(&web, &session).await else {
+        return login_again("/");
+    };
+    let form = new_job_form(pairs);
+    let detected = detect_values(&form.values);
+    let chosen: Vec<&str> = form.types.lines().map(str::trim).collect();
+    // The browser sends one type per detected value; anything else means it did not run.
+    let values: Vec<(String, String)> = if chosen.len() == detected.len() {
+        detected
+            .into_iter()
+            .zip(chosen)
+            .map(|(d, t)| (d.value, if t.is_empty() { d.suggested.to_owned() } else { t.to_owned() }))
+            .collect()
+    } else {
+        detected
+            .into_iter()
+            .map(|d| (d.value, d.suggested.to_owned()))
+            .collect()
+    };
+    start_job(&web, &user, form.parent, values, form.modules, "/").await
+}
+
+fn new_job_form(pairs: Vec<(String, String)>) -> NewJobForm {
+    let mut form = NewJobForm::default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "values" => form.values = value,
+            "types" => form.types = value,
+            "modules" => form.modules.push(value),
+            "parent" => form.parent = value.parse().ok(),
+            _ => {}
+        }
+    }
+    form
+}
+
+/// "Query again": the value with the modules of the query it came from.
+pub async fn pivot(State(web): State<Web>, session: Session, Form(form): Form<PivotForm>) -> Response {
+    let Some(user) = current_user(&web, &session).await else {
+        return login_again(&format!("/jobs/{}", form.parent));
+    };
+    let parent = match web.store.job(form.parent, user.id).await {
+        Ok(Some((job, _))) => job,
+        Ok(None) => return back("/?error=That+query+no+longer+exists."),
+        Err(error) => {
+            tracing::error!("database: {error}");
+            return back("/?error=The+database+is+unavailable.");
+        }
+    };
+    let values = vec![(form.value, form.value_type)];
+    let back_to = format!("/jobs/{}", parent.id);
+    start_job(&web, &user, Some(parent.id), values, parent.modules, &back_to).await
+}
+
+async fn start_job(
+    web: &Web,
+    user: &UserRecord,
+    parent: Option<i64>,
+    values: Vec<(String, String)>,
+    modules: Vec<String>,
+    on_error: &str,
+) -> Response {
+    let fail = |message: &str| {
+        let joiner = if on_error.contains('?') { '&' } else { '?' };
+        back(&format!("{on_error}{joiner}error={}", query_value(message)))
+    };
+    if values.is_empty() {
+        return fail("Enter at least one value.");
+    }
+    let descriptors = match web.client.modules().await {
+        Ok(list) => list,
+        Err(message) => return fail(&message),
+    };
+    let disabled = web.store.disabled_modules().await.unwrap_or_default();
+    let usable: HashMap<String, app::ModuleDescriptor> = descriptors
+        .into_iter()
+        .filter(|d| d.module_type == ModuleType::Expansion && !disabled.contains(&d.name))
+        .map(|d| (d.name.clone(), d))
+        .collect();
+    let mut seen = HashSet::new();
+    let modules: Vec<String> = modules
+        .into_iter()
+        .filter(|m| usable.contains_key(m) && seen.insert(m.clone()))
+        .collect();
+    if modules.is_empty() {
+        return fail("Choose at least one enabled enrichment module.");
+    }
+    // Each value goes only to the chosen modules that accept its type.
+    let accepts = |module: &str, kind: &str| {
+        usable[module]
+            .mispattributes
+            .get("input")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|types| types.iter().any(|t| t.as_str() == Some(kind)))
+    };
+    let pairs: Vec<(usize, String)> = values
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, kind))| {
+            modules
+                .iter()
+                .filter(|m| accepts(m, kind))
+                .map(move |m| (i, m.clone()))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return fail("None of the chosen modules accepts these types of value.");
+    }
+    let created = web
+        .store
+        .create_job(user.id, parent, &values, &modules, &pairs)
+        .await;
+    let (job, cells) = match created {
+        Ok(created) => created,
+        Err(error) => {
+            tracing::error!("database: {error}");
+            return fail("The query could not be saved; try again.");
+        }
+    };
+    spawn_cells(web.clone(), cells, &usable);
+    if let Err(error) = web.store.enforce_history_limit(user.id, web.queries_limit).await {
+        tracing::warn!("could not trim the history: {error}");
+    }
+    back(&format!("/jobs/{}", job.id))
+}
+
+async fn admin(web: &Web, session: &Session) -> Option<UserRecord> {
+    current_user(web, session).await.filter(|u| u.is_admin)
+}
+
+fn admin_done(notice: &str) -> Response {
+    back(&format!("/admin?notice={}", query_value(notice)))
+}
+
+fn admin_failed(message: &str) -> Response {
+    back(&format!("/admin?error={}", query_value(message)))
+}
+
+pub async fn module_state(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<ModuleToggleForm>,
+) -> Response {
+    let Some(user) = admin(&web, &session).await else {
+        return login_again("/admin");
+    };
+    match web.store.set_module_enabled(&form.module, form.enabled).await {
+        Ok(()) => {
+            tracing::info!(target: "audit", user = %user.username, module = %form.module, enabled = form.enabled, "module state changed");
+            admin_done(&format!(
+                "{} is now {}.",
+                form.module,
+                if form.enabled { "enabled" } else { "disabled" }
+            ))
+        }
+        Err(error) => {
+            tracing::error!("database: {error}");
+            admin_failed("The change could not be saved.")
+        }
+    }
+}
+
+pub async fn module_setting(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<ModuleSettingForm>,
+) -> Response {
+    let Some(user) = admin(&web, &session).await else {
+        return login_again("/admin");
+    };
+    let known = match web.client.modules().await {
+        Ok(list) => list
+            .iter()
+            .any(|d| d.name == form.module && super::config_keys(d).contains(&form.key)),
+        Err(message) => return admin_failed(&message),
+    };
+    if !known {
+        return admin_failed("That module has no such setting.");
+    }
+    let clearing = form.clear.is_some() || form.value.is_empty();
+    let value = (!clearing).then_some(form.value.as_str());
+    match web.store.set_setting(&form.module, &form.key, value).await {
+        Ok(()) => {
+            // Never the value: who changed which key, and whether it was set or cleared.
+            tracing::info!(target: "audit", user = %user.username, module = %form.module, key = %form.key, cleared = clearing, "module setting changed");
+            sync_stored_settings(&web).await;
+            admin_done(&format!(
+                "{} of {} was {}.",
+                form.key,
+                form.module,
+                if clearing { "cleared" } else { "saved" }
+            ))
+        }
+        Err(error) => {
+            tracing::error!("database: {error}");
+            admin_failed("The setting could not be saved.")
+        }
+    }
+}
+
+pub async fn new_user(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<NewUserForm>,
+) -> Response {
+    let Some(admin_user) = admin(&web, &session).await else {
+        return login_again("/admin");
+    };
+    let is_admin = form.is_admin.is_some();
+    match web.store.create_user(form.username.trim(), &form.password, is_admin).await {
+        Ok(user) => {
+            tracing::info!(target: "audit", user = %admin_user.username, created = %user.username, is_admin, "user created");
+            admin_done(&format!("User {} was created.", user.username))
+        }
+        Err(error) => admin_failed(&error.user_message()),
+    }
+}
+
+pub async fn set_password(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<UserIdForm>,
+) -> Response {
+    let Some(admin_user) = admin(&web, &session).await else {
+        return login_again("/admin");
+    };
+    let password = form.password.unwrap_or_default();
+    match web.store.set_password(form.id, &password).await {
+        Ok(()) => {
+            tracing::info!(target: "audit", user = %admin_user.username, target_id = form.id, "password changed");
+            admin_done("The password was changed.")
+        }
+        Err(error) => admin_failed(&error.user_message()),
+    }
+}
+
+pub async fn delete_user(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<UserIdForm>,
+) -> Response {
+    let Some(admin_user) = admin(&web, &session).await else {
+        return login_again("/admin");
+    };
+    match web.store.delete_user(form.id).await {
+        Ok(()) => {
+            tracing::info!(target: "audit", user = %admin_user.username, target_id = form.id, "user deleted");
+            admin_done("The user was deleted.")
+        }
+        Err(error) => admin_failed(&error.user_message()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_module_fields_are_all_kept() {
+        let form = new_job_form(vec![
+            ("values".into(), "8.8.8.8\nexample.com".into()),
+            ("types".into(), "ip-dst\ndomain".into()),
+            ("modules".into(), "a".into()),
+            ("modules".into(), "b".into()),
+            ("parent".into(), "7".into()),
+        ]);
+        assert_eq!(form.modules, ["a", "b"]);
+        assert_eq!(form.parent, Some(7));
+        assert_eq!(form.types, "ip-dst\ndomain");
+    }
+}

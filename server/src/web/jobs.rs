@@ -1,0 +1,74 @@
+//! Runs a query's cells: every (value, module) pair at once, each stored the moment it
+//! finishes, so a slow module never holds back a fast one and a page reload loses nothing.
+
+use std::collections::HashMap;
+
+use app::ModuleDescriptor;
+use serde_json::{Map, Value, json};
+
+use super::Web;
+use super::module_client::ModuleAnswer;
+use crate::store::{CellOutcome, CellRecord};
+
+/// Whether a module takes the MISP standard format (`{"attribute": {...}}`) rather than
+/// the legacy `{"<type>": value}` body.
+pub fn takes_standard_format(descriptor: &ModuleDescriptor) -> bool {
+    descriptor.mispattributes.get("format").and_then(Value::as_str) == Some("misp_standard")
+}
+
+/// The query body the module expects for one value.
+pub fn query_body(module: &str, value: &str, value_type: &str, standard: bool) -> Map<String, Value> {
+    let body = if standard {
+        json!({
+            "module": module,
+            "attribute": {
+                "type": value_type,
+                "value": value,
+                "uuid": modules::misp::new_uuid(),
+            },
+            "config": {},
+        })
+    } else {
+        json!({"module": module, value_type: value, "config": {}})
+    };
+    match body {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// Starts every cell in the background.
+pub fn spawn_cells(web: Web, cells: Vec<CellRecord>, descriptors: &HashMap<String, ModuleDescriptor>) {
+    for cell in cells {
+        let standard = descriptors
+            .get(&cell.module)
+            .is_some_and(takes_standard_format);
+        let web = web.clone();
+        tokio::spawn(async move {
+            let body = query_body(&cell.module, &cell.value, &cell.value_type, standard);
+            let outcome = match web.client.query(&cell.module, body).await {
+                ModuleAnswer::Results(value) => CellOutcome::Done(value.to_string()),
+                ModuleAnswer::Failed(message) => CellOutcome::Failed(message),
+            };
+            if let Err(error) = web.store.finish_cell(cell.id, outcome).await {
+                tracing::error!(cell = cell.id, "could not store a result: {error}");
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_follow_the_module_format() {
+        let legacy = query_body("countrycode", "example.be", "domain", false);
+        assert_eq!(legacy["domain"], "example.be");
+        assert_eq!(legacy["module"], "countrycode");
+        let standard = query_body("x", "8.8.8.8", "ip-src", true);
+        assert_eq!(standard["attribute"]["value"], "8.8.8.8");
+        assert_eq!(standard["attribute"]["type"], "ip-src");
+        assert!(standard["attribute"]["uuid"].as_str().is_some_and(|u| u.len() == 36));
+    }
+}

@@ -1,0 +1,452 @@
+//! The web UI on a real server: sign-in, sessions, cross-site refusal, queries as jobs,
+//! pivots, history across restarts, admin settings that never come back to the browser.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN_PASSWORD, TestServer};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::Value;
+
+/// A browser-like client for one user: no automatic redirects, the session cookie kept by hand.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookie: Option<String>,
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("misp_modules_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+impl Browser {
+    fn new(server: &TestServer) -> Self {
+        Self {
+            base: server.web.clone(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookie: None,
+        }
+    }
+
+    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(cookie) => request.header("cookie", cookie),
+            None => request,
+        }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.with_cookie(self.http.get(format!("{}{path}", self.base)))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A same-origin form post, as the browser sends it from our pages.
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .header("sec-fetch-site", "same-origin")
+            .form(form);
+        let response = self.with_cookie(request).send().await.unwrap();
+        if let Some(cookie) = session_cookie(response.headers()) {
+            self.cookie = Some(cookie);
+        }
+        response
+    }
+
+    async fn login(&mut self, user: &str, password: &str) -> reqwest::Response {
+        self.post("/action/login", &[("username", user), ("password", password), ("next", "/")])
+            .await
+    }
+
+    /// Calls a server function (form-encoded arguments, JSON answer).
+    async fn call(&self, name: &str, args: &[(&str, &str)]) -> (StatusCode, Value) {
+        let request = self
+            .http
+            .post(format!("{}/api/{name}", self.base))
+            .header("origin", &self.base)
+            .form(args);
+        let response = self.with_cookie(request).send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Waits until every result of job `id` is in.
+    async fn finished_job(&self, id: &str) -> Value {
+        for _ in 0..200 {
+            let (status, job) = self.call("job", &[("id", id)]).await;
+            assert_eq!(status, StatusCode::OK, "{job}");
+            let pending = job["cells"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["state"] == "Pending")
+                .count();
+            if pending == 0 {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("job {id} did not finish");
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+fn job_id(response: &reqwest::Response) -> String {
+    let target = location(response);
+    target
+        .strip_prefix("/jobs/")
+        .unwrap_or_else(|| panic!("not a job page: {target}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn pages_need_a_signed_in_user() {
+    let server = common::start(&[], &[]).await;
+    let browser = Browser::new(&server);
+    let response = browser.get("/history?q=a b").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login?next=/history%3Fq%3Da%20b");
+    let (status, body) = browser.call("job", &[("id", "1")]).await;
+    assert_ne!(status, StatusCode::OK);
+    assert!(body.to_string().contains("not signed in"), "{body}");
+    let login = browser.get("/login").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let csp = login.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(login.headers()["x-content-type-options"], "nosniff");
+    let page = login.text().await.unwrap();
+    assert!(page.contains("action=\"/action/login\""));
+}
+
+#[tokio::test]
+async fn sign_in_rotates_the_session_and_sign_out_ends_it() {
+    let server = common::start(&[], &[]).await;
+    let mut browser = Browser::new(&server);
+    let wrong = browser.login("admin", "not-the-password").await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert!(location(&wrong).starts_with("/login?error=1"));
+
+    // A session id planted before sign-in is not the one used after it.
+    browser.cookie = Some("__Host-misp_modules_session=planted-by-an-attacker".into());
+    let ok = browser.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(location(&ok), "/");
+    let set_cookie = ok.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(flag), "{flag} missing: {set_cookie}");
+    }
+    let cookie = browser.cookie.clone().unwrap();
+    assert!(!cookie.contains("planted"));
+    let (_, me) = browser.call("whoami", &[]).await;
+    assert_eq!(me["username"], "admin");
+    assert_eq!(me["is_admin"], true);
+
+    browser.post("/action/logout", &[]).await;
+    // The old cookie is worthless once signed out.
+    browser.cookie = Some(cookie);
+    let (_, me) = browser.call("whoami", &[]).await;
+    assert_eq!(me, Value::Null);
+}
+
+#[tokio::test]
+async fn repeated_failures_are_throttled() {
+    let server = common::start(&[], &[]).await;
+    let mut browser = Browser::new(&server);
+    for _ in 0..5 {
+        browser.login("admin", "wrong-password-123").await;
+    }
+    let refused = browser.login("admin", ADMIN_PASSWORD).await;
+    assert!(location(&refused).starts_with("/login?error=throttled"), "{}", location(&refused));
+}
+
+#[tokio::test]
+async fn cross_site_form_posts_are_refused() {
+    let server = common::start(&[], &[]).await;
+    let mut browser = Browser::new(&server);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let forged = reqwest::Client::new()
+        .post(format!("{}/action/admin/users", server.web))
+        .header("cookie", browser.cookie.clone().unwrap())
+        .header("origin", "https://evil.example")
+        .form(&[("username", "mallory"), ("password", "mallory-password-1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let by_fetch_metadata = reqwest::Client::new()
+        .post(format!("{}/action/logout", server.web))
+        .header("cookie", browser.cookie.clone().unwrap())
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_fetch_metadata.status(), StatusCode::FORBIDDEN);
+    let (_, users) = browser.call("users", &[]).await;
+    assert!(!users.to_string().contains("mallory"));
+    let (_, me) = browser.call("whoami", &[]).await;
+    assert_eq!(me["username"], "admin", "still signed in");
+}
+
+#[tokio::test]
+async fn a_query_runs_every_value_with_every_module_and_pivots() {
+    let custom = common::fixtures().join("custom");
+    let server = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
+    let mut browser = Browser::new(&server);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let started = browser
+        .post(
+            "/action/jobs",
+            &[
+                ("values", "www.example.be\n1\nexample.com\n"),
+                ("types", "hostname\ntext\ndomain"),
+                ("modules", "countrycode"),
+                ("modules", "sleeper"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status(), StatusCode::SEE_OTHER, "{:?}", started.headers());
+    let id = job_id(&started);
+    let job = browser.finished_job(&id).await;
+    let cells = job["cells"].as_array().unwrap();
+    // countrycode takes the two names, sleeper the text: three results, all stored.
+    let summary: Vec<(String, String, String)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_str().unwrap().to_owned(),
+                c["module"].as_str().unwrap().to_owned(),
+                c["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(summary.len(), 3, "{summary:?}");
+    assert!(summary.contains(&("1".into(), "sleeper".into(), "Done".into())));
+    let country = cells
+        .iter()
+        .find(|c| c["value"] == "www.example.be")
+        .unwrap();
+    assert_eq!(country["state"], "Done");
+    let result = &country["result"];
+    assert_eq!(result["attributes"][0]["value"], "Belgium");
+    assert!(result["json"].as_str().unwrap().contains("Belgium"));
+    assert!(result["markdown"].as_str().unwrap().contains("Belgium"));
+
+    // The job page renders the results server-side.
+    let page = browser.get(&format!("/jobs/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Belgium") && page.contains("MISP objects"));
+
+    // Pivot on a result value: a child query with the same modules.
+    let pivot = browser
+        .post(
+            "/action/pivot",
+            &[("parent", id.as_str()), ("value", "www.example.fr"), ("value_type", "hostname")],
+        )
+        .await;
+    let child = job_id(&pivot);
+    let child_job = browser.finished_job(&child).await;
+    assert_eq!(child_job["parent_id"].as_i64().unwrap().to_string(), id);
+    assert_eq!(child_job["cells"][0]["result"]["attributes"][0]["value"], "France");
+
+    let (_, history) = browser.call("history", &[("search", "")]).await;
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["id"].as_i64().unwrap().to_string(), id);
+    assert_eq!(history[0]["children"][0]["id"].as_i64().unwrap().to_string(), child);
+    // Searching for the child's value still shows the whole tree.
+    let (_, found) = browser.call("history", &[("search", "EXAMPLE.FR")]).await;
+    assert_eq!(found[0]["children"][0]["id"].as_i64().unwrap().to_string(), child);
+    let (_, none) = browser.call("history", &[("search", "nothing-like-this")]).await;
+    assert_eq!(none, Value::Array(vec![]));
+}
+
+#[tokio::test]
+async fn history_survives_a_restart() {
+    let database = common::fresh_database_url();
+    let args = ["--database-url", database.as_str()];
+    let first = common::start(&args, &[]).await;
+    let mut browser = Browser::new(&first);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let started = browser
+        .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+        .await;
+    let id = job_id(&started);
+    browser.finished_job(&id).await;
+    drop(first);
+
+    // Same database, no ADMIN_PASSWORD needed any more: the administrator exists.
+    let second = common::start(&args, &[("ADMIN_PASSWORD", ADMIN_PASSWORD)]).await;
+    let mut browser = Browser::new(&second);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let (_, history) = browser.call("history", &[("search", "")]).await;
+    assert_eq!(history[0]["id"].as_i64().unwrap().to_string(), id);
+    let job = browser.finished_job(&id).await;
+    assert_eq!(job["cells"][0]["result"]["attributes"][0]["value"], "Belgium");
+}
+
+#[tokio::test]
+async fn stored_settings_are_write_only_and_reach_the_module_api() {
+    let custom = common::fixtures().join("custom");
+    let server = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
+    let mut browser = Browser::new(&server);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let sentinel = "SENTINEL-stored-3f9c2a";
+    let saved = browser
+        .post(
+            "/action/admin/setting",
+            &[("module", "config_echo"), ("key", "apikey"), ("value", sentinel)],
+        )
+        .await;
+    assert!(location(&saved).starts_with("/admin?notice="), "{}", location(&saved));
+
+    let page = browser.get("/admin").await.text().await.unwrap();
+    assert!(page.contains("config_echo"));
+    assert!(!page.contains(sentinel), "the admin page leaks the stored key");
+    let (_, modules) = browser.call("admin_modules", &[]).await;
+    assert!(!modules.to_string().contains(sentinel));
+    let echo = modules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "config_echo")
+        .unwrap();
+    let apikey = echo["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "apikey")
+        .unwrap();
+    assert_eq!(apikey["stored"], true);
+
+    // A query on the module API without the key gets the stored one.
+    let answer: Value = server
+        .client
+        .post(format!("{}/query", server.api))
+        .json(&serde_json::json!({"module": "config_echo", "text": "x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["results"][0]["values"][0]["apikey"], sentinel);
+    // ... while a key in the query wins.
+    let own: Value = server
+        .client
+        .post(format!("{}/query", server.api))
+        .json(&serde_json::json!({"module": "config_echo", "text": "x", "config": {"apikey": "mine"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["results"][0]["values"][0]["apikey"], "mine");
+
+    browser
+        .post(
+            "/action/admin/setting",
+            &[("module", "config_echo"), ("key", "apikey"), ("clear", "1")],
+        )
+        .await;
+    let cleared: Value = server
+        .client
+        .post(format!("{}/query", server.api))
+        .json(&serde_json::json!({"module": "config_echo", "text": "x"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!cleared.to_string().contains(sentinel));
+}
+
+#[tokio::test]
+async fn analysts_cannot_administer_and_disabled_modules_are_gone() {
+    let server = common::start(&[], &[]).await;
+    let mut admin = Browser::new(&server);
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let created = admin
+        .post(
+            "/action/admin/users",
+            &[("username", "analyst"), ("password", "analyst-password-1")],
+        )
+        .await;
+    assert!(location(&created).starts_with("/admin?notice="), "{}", location(&created));
+    let weak = admin
+        .post("/action/admin/users", &[("username", "weak"), ("password", "short")])
+        .await;
+    assert!(location(&weak).starts_with("/admin?error="));
+    admin
+        .post("/action/admin/module-state", &[("module", "countrycode"), ("enabled", "false")])
+        .await;
+
+    let mut analyst = Browser::new(&server);
+    let ok = analyst.login("analyst", "analyst-password-1").await;
+    assert_eq!(location(&ok), "/");
+    assert_eq!(analyst.get("/admin").await.status(), StatusCode::FORBIDDEN);
+    let (status, _) = analyst.call("admin_modules", &[]).await;
+    assert_ne!(status, StatusCode::OK);
+    let refused = analyst
+        .post("/action/admin/module-state", &[("module", "countrycode"), ("enabled", "true")])
+        .await;
+    assert!(location(&refused).starts_with("/login"));
+
+    let (_, modules) = analyst.call("enrichment_modules", &[]).await;
+    let names: Vec<&str> = modules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"countrycode") && names.contains(&"hygiene"), "{names:?}");
+    let started = analyst
+        .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+        .await;
+    assert!(location(&started).starts_with("/?error="), "{}", location(&started));
+}
+
+#[tokio::test]
+async fn a_result_can_be_downloaded_by_its_owner_only() {
+    let server = common::start(&[], &[]).await;
+    let mut admin = Browser::new(&server);
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let id = job_id(
+        &admin
+            .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+            .await,
+    );
+    let job = admin.finished_job(&id).await;
+    let cell = job["cells"][0]["id"].as_i64().unwrap();
+    let path = format!("/jobs/{id}/cells/{cell}.json");
+    let download = admin.get(&path).await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let body: Value = download.json().await.unwrap();
+    assert_eq!(body["results"][0]["values"][0], "Belgium");
+
+    admin
+        .post("/action/admin/users", &[("username", "other"), ("password", "other-password-1")])
+        .await;
+    let mut other = Browser::new(&server);
+    other.login("other", "other-password-1").await;
+    assert_eq!(other.get(&path).await.status(), StatusCode::NOT_FOUND);
+    let (status, _) = other.call("job", &[("id", &id)]).await;
+    assert_ne!(status, StatusCode::OK);
+}
