@@ -1,7 +1,9 @@
 //! Store tests, each run against SQLite in memory and (with `TEST_DATABASE_URL`) PostgreSQL.
 
+use std::collections::{HashMap, HashSet};
+
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::entity::{job, job_cell, module_setting, user};
 use super::test_support::{OTHER_SECRET, SECRET, db_test};
@@ -713,8 +715,41 @@ async fn sqlite_file_is_created_and_reopened() {
 }
 
 #[test]
+fn url_passwords_are_found() {
+    assert_eq!(
+        url_password("postgres://u:p%40ss@h:5432/db"),
+        Some("p%40ss")
+    );
+    assert_eq!(url_password("postgres://u:a:b@h/db?x=@"), Some("a:b"));
+    assert_eq!(url_password("postgres://u@h/db"), None);
+    assert_eq!(url_password("postgres://h/db?user=x@y"), None);
+    assert_eq!(url_password("sqlite::memory:"), None);
+}
+
+#[test]
 fn errors_carry_no_secrets() {
     let text = StoreError::Invalid("the password is too common; choose another one").to_string();
     assert!(!text.contains(GOOD_PASSWORD));
     assert_eq!(StoreError::Hash.to_string(), "password hashing failed");
+}
+
+#[tokio::test]
+async fn connection_errors_do_not_echo_the_password() {
+    let mut options =
+        sea_orm::ConnectOptions::new("postgres://someone:SENTINEL-pw-77@127.0.0.1:1/nothing");
+    options.acquire_timeout(std::time::Duration::from_secs(2));
+    let err = Store::connect_with(options, SettingsCipher::from_secret(SECRET))
+        .await
+        .unwrap_err();
+    let text = format!("{err} / {err:?}");
+    assert!(matches!(err, StoreError::Connect(_)), "{text}");
+    assert!(!text.contains("SENTINEL-pw-77"), "{text}");
+    let err = Store::connect(
+        "nosuchdb://user:SENTINEL-pw-77@host/db",
+        SettingsCipher::from_secret(SECRET),
+    )
+    .await
+    .unwrap_err();
+    let text = format!("{err} / {err:?}");
+    assert!(!text.contains("SENTINEL-pw-77"), "{text}");
 }
