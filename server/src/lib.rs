@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod error;
 pub mod startup;
+pub mod store;
 pub mod web;
 pub mod web_setup;
 
