@@ -3,6 +3,8 @@
 //! Everything here is plain serde data so that the server, the module engine, the tests
 //! and the browser build share one definition of what crosses the wire.
 #![forbid(unsafe_code)]
+// The typed views of the results page nest deeply.
+#![recursion_limit = "256"]
 
 pub mod descriptor;
 pub mod error_body;

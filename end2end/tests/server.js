@@ -39,7 +39,7 @@ async function start() {
       "--database-url", `sqlite://${path.join(dataDir, "ui.db")}`,
     ],
     {
-      env: { ...process.env, ADMIN_PASSWORD, RUST_LOG: "warn" },
+      env: { ...process.env, ADMIN_PASSWORD, RUST_LOG: process.env.SERVER_LOG || "warn" },
       stdio: ["ignore", "inherit", "inherit"],
     },
   );

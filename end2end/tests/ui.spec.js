@@ -17,7 +17,7 @@ async function signIn(page, user = "admin", password = server.ADMIN_PASSWORD) {
   await page.goto("/login");
   await page.fill("#username", user);
   await page.fill("#password", password);
-  await page.click("button[type=submit]");
+  await page.click("form.login button[type=submit]");
   await expect(page.locator(".who")).toHaveText(user);
 }
 
@@ -76,8 +76,8 @@ test("pivoting twice builds a tree that survives a restart", async ({ page }) =>
   await expect(page.locator("main")).toContainText("Pivot of");
   await expect(page.locator(".progress")).toContainText("results are in.");
   const child = page.url();
-  // Pivot 2: from the child, choose the modules again.
-  await page.locator("a", { hasText: "Other modules…" }).first().click();
+  // Pivot 2: from the child, choose the modules anew.
+  await page.locator("a", { hasText: "New pivot from this query" }).click();
   await expect(page.locator("main")).toContainText("This query will be a pivot");
   await typeValues(page, "www.example.fr");
   await page.check("#module-countrycode");

@@ -1,5 +1,7 @@
 //! The browser entry: hydrates the server-rendered pages of the web UI.
 #![forbid(unsafe_code)]
+// The typed views of the pages nest deeply.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -127,7 +127,11 @@ pub struct Cli {
     pub module_backend: Option<String>,
 
     /// Seconds the web UI waits for one module's answer.
-    #[arg(long = "ui-timeout", env = "MISP_MODULES_UI_TIMEOUT", default_value_t = 120)]
+    #[arg(
+        long = "ui-timeout",
+        env = "MISP_MODULES_UI_TIMEOUT",
+        default_value_t = 120
+    )]
     pub ui_timeout: u64,
 
     /// Python worker processes for custom modules.

@@ -163,10 +163,8 @@ pub async fn launch(
     match web {
         Some((listener, web)) => {
             crate::web::spawn_maintenance(web.clone());
-            let app = crate::web::router(web)
-                .into_make_service_with_connect_info::<SocketAddr>();
-            let web_server =
-                axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
+            let app = crate::web::router(web).into_make_service_with_connect_info::<SocketAddr>();
+            let web_server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
             let (a, w) = tokio::join!(api_server, web_server);
             a.and(w).map_err(StartupError::Serve)
         }
@@ -186,7 +184,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
     let api = bind(&cli.listen, cli.port, Exposure::Api).await?;
     let web = match web {
         None => None,
-        Some(web) => Some((bind(&cli.web_listen, cli.web_port, Exposure::Web).await?, web)),
+        Some(web) => Some((
+            bind(&cli.web_listen, cli.web_port, Exposure::Web).await?,
+            web,
+        )),
     };
     tracing::info!(
         "MISP modules server started: {} modules, API on {}:{}{}",

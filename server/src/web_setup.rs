@@ -124,7 +124,9 @@ fn secret_key(url: &str, vars: &HashMap<String, String>) -> Result<String, WebSe
 }
 
 fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
 }
@@ -199,7 +201,10 @@ mod tests {
     use clap::Parser;
 
     fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -220,7 +225,11 @@ mod tests {
     fn shared_databases_need_an_explicit_secret() {
         let error = secret_key("postgres://u@h/db", &vars(&[])).unwrap_err();
         assert!(matches!(error, WebSetupError::SecretKeyRequired));
-        let error = secret_key("postgres://u@h/db", &vars(&[("SECRET_KEY", "your-secure-secret-key")])).unwrap_err();
+        let error = secret_key(
+            "postgres://u@h/db",
+            &vars(&[("SECRET_KEY", "your-secure-secret-key")]),
+        )
+        .unwrap_err();
         assert!(matches!(error, WebSetupError::SecretKey(_)));
     }
 
@@ -236,7 +245,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("ui.db.secret")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("ui.db.secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -68,8 +68,11 @@ impl Browser {
     }
 
     async fn login(&mut self, user: &str, password: &str) -> reqwest::Response {
-        self.post("/action/login", &[("username", user), ("password", password), ("next", "/")])
-            .await
+        self.post(
+            "/action/login",
+            &[("username", user), ("password", password), ("next", "/")],
+        )
+        .await
     }
 
     /// Calls a server function (form-encoded arguments, JSON answer).
@@ -82,7 +85,10 @@ impl Browser {
         let response = self.with_cookie(request).send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// Waits until every result of job `id` is in.
@@ -123,14 +129,21 @@ async fn pages_need_a_signed_in_user() {
     let browser = Browser::new(&server);
     let response = browser.get("/history?q=a b").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response), "/login?next=/history%3Fq%3Da%20b");
+    // The path arrives percent-encoded and is encoded once more as a query value.
+    assert_eq!(location(&response), "/login?next=/history%3Fq%3Da%2520b");
     let (status, body) = browser.call("job", &[("id", "1")]).await;
     assert_ne!(status, StatusCode::OK);
     assert!(body.to_string().contains("not signed in"), "{body}");
     let login = browser.get("/login").await;
     assert_eq!(login.status(), StatusCode::OK);
-    let csp = login.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csp = login.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("'nonce-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert_eq!(login.headers()["x-content-type-options"], "nosniff");
     let page = login.text().await.unwrap();
     assert!(page.contains("action=\"/action/login\""));
@@ -173,7 +186,11 @@ async fn repeated_failures_are_throttled() {
         browser.login("admin", "wrong-password-123").await;
     }
     let refused = browser.login("admin", ADMIN_PASSWORD).await;
-    assert!(location(&refused).starts_with("/login?error=throttled"), "{}", location(&refused));
+    assert!(
+        location(&refused).starts_with("/login?error=throttled"),
+        "{}",
+        location(&refused)
+    );
 }
 
 #[tokio::test]
@@ -221,7 +238,12 @@ async fn a_query_runs_every_value_with_every_module_and_pivots() {
             ],
         )
         .await;
-    assert_eq!(started.status(), StatusCode::SEE_OTHER, "{:?}", started.headers());
+    assert_eq!(
+        started.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        started.headers()
+    );
     let id = job_id(&started);
     let job = browser.finished_job(&id).await;
     let cells = job["cells"].as_array().unwrap();
@@ -249,29 +271,52 @@ async fn a_query_runs_every_value_with_every_module_and_pivots() {
     assert!(result["markdown"].as_str().unwrap().contains("Belgium"));
 
     // The job page renders the results server-side.
-    let page = browser.get(&format!("/jobs/{id}")).await.text().await.unwrap();
+    let page = browser
+        .get(&format!("/jobs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Belgium") && page.contains("MISP objects"));
 
     // Pivot on a result value: a child query with the same modules.
     let pivot = browser
         .post(
             "/action/pivot",
-            &[("parent", id.as_str()), ("value", "www.example.fr"), ("value_type", "hostname")],
+            &[
+                ("parent", id.as_str()),
+                ("value", "www.example.fr"),
+                ("value_type", "hostname"),
+            ],
         )
         .await;
     let child = job_id(&pivot);
     let child_job = browser.finished_job(&child).await;
     assert_eq!(child_job["parent_id"].as_i64().unwrap().to_string(), id);
-    assert_eq!(child_job["cells"][0]["result"]["attributes"][0]["value"], "France");
+    assert_eq!(
+        child_job["cells"][0]["result"]["attributes"][0]["value"],
+        "France"
+    );
 
     let (_, history) = browser.call("history", &[("search", "")]).await;
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
     assert_eq!(history[0]["id"].as_i64().unwrap().to_string(), id);
-    assert_eq!(history[0]["children"][0]["id"].as_i64().unwrap().to_string(), child);
+    assert_eq!(
+        history[0]["children"][0]["id"]
+            .as_i64()
+            .unwrap()
+            .to_string(),
+        child
+    );
     // Searching for the child's value still shows the whole tree.
     let (_, found) = browser.call("history", &[("search", "EXAMPLE.FR")]).await;
-    assert_eq!(found[0]["children"][0]["id"].as_i64().unwrap().to_string(), child);
-    let (_, none) = browser.call("history", &[("search", "nothing-like-this")]).await;
+    assert_eq!(
+        found[0]["children"][0]["id"].as_i64().unwrap().to_string(),
+        child
+    );
+    let (_, none) = browser
+        .call("history", &[("search", "nothing-like-this")])
+        .await;
     assert_eq!(none, Value::Array(vec![]));
 }
 
@@ -283,7 +328,10 @@ async fn history_survives_a_restart() {
     let mut browser = Browser::new(&first);
     browser.login("admin", ADMIN_PASSWORD).await;
     let started = browser
-        .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+        .post(
+            "/action/jobs",
+            &[("values", "example.be"), ("modules", "countrycode")],
+        )
         .await;
     let id = job_id(&started);
     browser.finished_job(&id).await;
@@ -296,7 +344,10 @@ async fn history_survives_a_restart() {
     let (_, history) = browser.call("history", &[("search", "")]).await;
     assert_eq!(history[0]["id"].as_i64().unwrap().to_string(), id);
     let job = browser.finished_job(&id).await;
-    assert_eq!(job["cells"][0]["result"]["attributes"][0]["value"], "Belgium");
+    assert_eq!(
+        job["cells"][0]["result"]["attributes"][0]["value"],
+        "Belgium"
+    );
 }
 
 #[tokio::test]
@@ -309,14 +360,25 @@ async fn stored_settings_are_write_only_and_reach_the_module_api() {
     let saved = browser
         .post(
             "/action/admin/setting",
-            &[("module", "config_echo"), ("key", "apikey"), ("value", sentinel)],
+            &[
+                ("module", "config_echo"),
+                ("key", "apikey"),
+                ("value", sentinel),
+            ],
         )
         .await;
-    assert!(location(&saved).starts_with("/admin?notice="), "{}", location(&saved));
+    assert!(
+        location(&saved).starts_with("/admin?notice="),
+        "{}",
+        location(&saved)
+    );
 
     let page = browser.get("/admin").await.text().await.unwrap();
     assert!(page.contains("config_echo"));
-    assert!(!page.contains(sentinel), "the admin page leaks the stored key");
+    assert!(
+        !page.contains(sentinel),
+        "the admin page leaks the stored key"
+    );
     let (_, modules) = browser.call("admin_modules", &[]).await;
     assert!(!modules.to_string().contains(sentinel));
     let echo = modules
@@ -388,13 +450,23 @@ async fn analysts_cannot_administer_and_disabled_modules_are_gone() {
             &[("username", "analyst"), ("password", "analyst-password-1")],
         )
         .await;
-    assert!(location(&created).starts_with("/admin?notice="), "{}", location(&created));
+    assert!(
+        location(&created).starts_with("/admin?notice="),
+        "{}",
+        location(&created)
+    );
     let weak = admin
-        .post("/action/admin/users", &[("username", "weak"), ("password", "short")])
+        .post(
+            "/action/admin/users",
+            &[("username", "weak"), ("password", "short")],
+        )
         .await;
     assert!(location(&weak).starts_with("/admin?error="));
     admin
-        .post("/action/admin/module-state", &[("module", "countrycode"), ("enabled", "false")])
+        .post(
+            "/action/admin/module-state",
+            &[("module", "countrycode"), ("enabled", "false")],
+        )
         .await;
 
     let mut analyst = Browser::new(&server);
@@ -404,7 +476,10 @@ async fn analysts_cannot_administer_and_disabled_modules_are_gone() {
     let (status, _) = analyst.call("admin_modules", &[]).await;
     assert_ne!(status, StatusCode::OK);
     let refused = analyst
-        .post("/action/admin/module-state", &[("module", "countrycode"), ("enabled", "true")])
+        .post(
+            "/action/admin/module-state",
+            &[("module", "countrycode"), ("enabled", "true")],
+        )
         .await;
     assert!(location(&refused).starts_with("/login"));
 
@@ -415,11 +490,21 @@ async fn analysts_cannot_administer_and_disabled_modules_are_gone() {
         .iter()
         .map(|m| m["name"].as_str().unwrap())
         .collect();
-    assert!(!names.contains(&"countrycode") && names.contains(&"hygiene"), "{names:?}");
+    assert!(
+        !names.contains(&"countrycode") && names.contains(&"hygiene"),
+        "{names:?}"
+    );
     let started = analyst
-        .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+        .post(
+            "/action/jobs",
+            &[("values", "example.be"), ("modules", "countrycode")],
+        )
         .await;
-    assert!(location(&started).starts_with("/?error="), "{}", location(&started));
+    assert!(
+        location(&started).starts_with("/?error="),
+        "{}",
+        location(&started)
+    );
 }
 
 #[tokio::test]
@@ -429,7 +514,10 @@ async fn a_result_can_be_downloaded_by_its_owner_only() {
     admin.login("admin", ADMIN_PASSWORD).await;
     let id = job_id(
         &admin
-            .post("/action/jobs", &[("values", "example.be"), ("modules", "countrycode")])
+            .post(
+                "/action/jobs",
+                &[("values", "example.be"), ("modules", "countrycode")],
+            )
             .await,
     );
     let job = admin.finished_job(&id).await;
@@ -437,16 +525,81 @@ async fn a_result_can_be_downloaded_by_its_owner_only() {
     let path = format!("/jobs/{id}/cells/{cell}.json");
     let download = admin.get(&path).await;
     assert_eq!(download.status(), StatusCode::OK);
-    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     let body: Value = download.json().await.unwrap();
     assert_eq!(body["results"][0]["values"][0], "Belgium");
 
     admin
-        .post("/action/admin/users", &[("username", "other"), ("password", "other-password-1")])
+        .post(
+            "/action/admin/users",
+            &[("username", "other"), ("password", "other-password-1")],
+        )
         .await;
     let mut other = Browser::new(&server);
     other.login("other", "other-password-1").await;
     assert_eq!(other.get(&path).await.status(), StatusCode::NOT_FOUND);
     let (status, _) = other.call("job", &[("id", &id)]).await;
     assert_ne!(status, StatusCode::OK);
+}
+
+/// Several instances behind a load balancer share one PostgreSQL database: a session,
+/// a query and a stored setting made on one are seen by the other. Runs when
+/// `TEST_DATABASE_URL` names a PostgreSQL database (scripts/test.sh starts one).
+#[tokio::test]
+async fn two_instances_share_one_postgresql_database() {
+    let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: TEST_DATABASE_URL is not set");
+        return;
+    };
+    let vars = [("SECRET_KEY", "shared-by-both-instances-0f3a9c27d1e84b56")];
+    let args = ["--database-url", url.as_str()];
+    let first = common::start(&args, &vars).await;
+    let second = common::start(&args, &vars).await;
+
+    let mut on_first = Browser::new(&first);
+    let signed_in = on_first.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(location(&signed_in), "/");
+    let id = job_id(
+        &on_first
+            .post(
+                "/action/jobs",
+                &[("values", "example.be"), ("modules", "countrycode")],
+            )
+            .await,
+    );
+    on_first.finished_job(&id).await;
+    on_first
+        .post(
+            "/action/admin/setting",
+            &[
+                ("module", "clamav"),
+                ("key", "connection"),
+                ("value", "127.0.0.1:3310"),
+            ],
+        )
+        .await;
+
+    // The same cookie is a valid session on the other instance.
+    let mut on_second = Browser::new(&second);
+    on_second.cookie = on_first.cookie.clone();
+    let (_, me) = on_second.call("whoami", &[]).await;
+    assert_eq!(me["username"], "admin");
+    let job = on_second.finished_job(&id).await;
+    assert_eq!(
+        job["cells"][0]["result"]["attributes"][0]["value"],
+        "Belgium"
+    );
+    let (_, modules) = on_second.call("admin_modules", &[]).await;
+    let clamav = modules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "clamav")
+        .unwrap();
+    assert_eq!(clamav["settings"][0]["stored"], true, "{clamav}");
 }

@@ -44,10 +44,12 @@ pub fn suggest_type(value: &str) -> &'static str {
     if is_autonomous_system(value) {
         return "AS";
     }
-    if let Some((local, domain)) = value.rsplit_once('@') {
-        if !local.is_empty() && !local.contains(char::is_whitespace) && is_hostname(domain) {
-            return "email-src";
-        }
+    if let Some((local, domain)) = value.rsplit_once('@')
+        && !local.is_empty()
+        && !local.contains(char::is_whitespace)
+        && is_hostname(domain)
+    {
+        return "email-src";
     }
     if is_hostname(value) {
         // Two labels ("example.com") are a registered domain; more name a host in it.
@@ -151,7 +153,8 @@ fn is_hostname(value: &str) -> bool {
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
     };
     let tld = labels[labels.len() - 1];
-    labels.iter().all(label_ok) && tld.chars().all(|c| c.is_alphabetic() || c == '-')
+    labels.iter().all(label_ok)
+        && tld.chars().all(|c| c.is_alphabetic() || c == '-')
         && tld.chars().any(char::is_alphabetic)
 }
 
@@ -159,7 +162,9 @@ fn is_bitcoin_address(value: &str) -> bool {
     const BASE58: &str = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     if let Some(rest) = value.strip_prefix("bc1") {
         return (11..=71).contains(&rest.len())
-            && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
     }
     (value.starts_with('1') || value.starts_with('3'))
         && (26..=35).contains(&value.len())
@@ -212,7 +217,10 @@ mod tests {
     #[test]
     fn lines_are_trimmed_and_deduplicated() {
         let found = detect_values(" 8.8.8.8 \n\nexample.com\n8.8.8.8\n");
-        let values: Vec<_> = found.iter().map(|d| (d.value.as_str(), d.suggested)).collect();
+        let values: Vec<_> = found
+            .iter()
+            .map(|d| (d.value.as_str(), d.suggested))
+            .collect();
         assert_eq!(values, [("8.8.8.8", "ip-src"), ("example.com", "domain")]);
     }
 }

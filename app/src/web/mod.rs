@@ -8,13 +8,13 @@ mod url_text;
 mod views;
 
 pub use forms::{
-    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm,
-    UserIdForm, safe_next_path,
+    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm, UserIdForm,
+    safe_next_path,
 };
 pub use indicator::{DetectedValue, detect_values, suggest_type};
 pub use url_text::query_value;
 pub use views::{
     AdminModuleView, AttributeView, CellState, CellView, HistoryNode, Inline, JobView,
-    MarkdownBlock, ModuleSummary, ObjectView, ReferenceView, ResultView, SessionInfo,
-    SettingState, UserView,
+    MarkdownBlock, ModuleSummary, ObjectView, ReferenceView, ResultView, SessionInfo, SettingState,
+    UserView,
 };

@@ -128,7 +128,10 @@ pub enum Inline {
     Strong(String),
     Emphasis(String),
     /// Only http and https targets survive parsing; others become text.
-    Link { href: String, text: String },
+    Link {
+        href: String,
+        text: String,
+    },
 }
 
 /// One node of the history tree: a job and the jobs pivoted from it.

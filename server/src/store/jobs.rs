@@ -161,6 +161,26 @@ impl Store {
         values: &[(String, String)],
         modules: &[String],
     ) -> Result<(JobRecord, Vec<CellRecord>), StoreError> {
+        let every: Vec<(usize, String)> = (0..values.len())
+            .flat_map(|index| modules.iter().map(move |m| (index, m.clone())))
+            .collect();
+        self.create_job_with_cells(user_id, parent, values, modules, &every)
+            .await
+    }
+
+    /// Like [`Store::create_job`], with only the given cells: `(index into values,
+    /// module)` pairs (a module that does not accept a value's type gets no cell).
+    pub async fn create_job_with_cells(
+        &self,
+        user_id: i64,
+        parent: Option<i64>,
+        values: &[(String, String)],
+        modules: &[String],
+        pairs: &[(usize, String)],
+    ) -> Result<(JobRecord, Vec<CellRecord>), StoreError> {
+        if pairs.is_empty() || pairs.iter().any(|(index, _)| *index >= values.len()) {
+            return Err(StoreError::Invalid("a query needs cells for its values"));
+        }
         if values.is_empty() {
             return Err(StoreError::Invalid("a query needs at least one value"));
         }
@@ -217,11 +237,12 @@ impl Store {
         } else {
             inserted
         };
-        let mut cells = Vec::with_capacity(values.len() * modules.len());
-        for (index, (value, value_type)) in values.iter().enumerate() {
-            let position = i32::try_from(index)
+        let mut cells = Vec::with_capacity(pairs.len());
+        for (index, module) in pairs {
+            let (value, value_type) = &values[*index];
+            let position = i32::try_from(*index)
                 .map_err(|_| StoreError::Invalid("too many values in one query"))?;
-            for module in modules {
+            {
                 let cell = job_cell::ActiveModel {
                     job_id: Set(inserted.id),
                     position: Set(position),

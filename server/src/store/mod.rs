@@ -48,6 +48,31 @@ pub enum StoreError {
     Task,
 }
 
+impl StoreError {
+    /// What a user may be told: policy refusals as they are, anything else generic (the
+    /// details go to the log).
+    pub fn user_message(&self) -> String {
+        match self {
+            StoreError::Invalid(message) => {
+                let mut text = message.to_string();
+                if let Some(first) = text.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{text}.")
+            }
+            StoreError::UsernameTaken | StoreError::LastAdmin => {
+                let text = self.to_string();
+                format!("{}{}.", text[..1].to_uppercase(), &text[1..])
+            }
+            StoreError::NotFound(_) => "Not found.".to_owned(),
+            other => {
+                tracing::error!("database: {other}");
+                "The database is unavailable; try again shortly.".to_owned()
+            }
+        }
+    }
+}
+
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 
 use app::ModuleType;
 use app::web::{
-    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm,
-    UserIdForm, detect_values, safe_next_path,
+    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm, UserIdForm,
+    detect_values, safe_next_path,
 };
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
@@ -17,9 +17,9 @@ use tower_sessions::Session;
 
 use super::auth::{current_user, sign_in, sign_out};
 use super::jobs::spawn_cells;
-use app::web::query_value;
 use super::{Web, sync_stored_settings};
 use crate::store::UserRecord;
+use app::web::query_value;
 
 fn back(path: &str) -> Response {
     Redirect::to(path).into_response()
@@ -92,7 +92,16 @@ pub async fn new_job(
         detected
             .into_iter()
             .zip(chosen)
-            .map(|(d, t)| (d.value, if t.is_empty() { d.suggested.to_owned() } else { t.to_owned() }))
+            .map(|(d, t)| {
+                (
+                    d.value,
+                    if t.is_empty() {
+                        d.suggested.to_owned()
+                    } else {
+                        t.to_owned()
+                    },
+                )
+            })
             .collect()
     } else {
         detected
@@ -118,7 +127,11 @@ fn new_job_form(pairs: Vec<(String, String)>) -> NewJobForm {
 }
 
 /// "Query again": the value with the modules of the query it came from.
-pub async fn pivot(State(web): State<Web>, session: Session, Form(form): Form<PivotForm>) -> Response {
+pub async fn pivot(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<PivotForm>,
+) -> Response {
     let Some(user) = current_user(&web, &session).await else {
         return login_again(&format!("/jobs/{}", form.parent));
     };
@@ -132,7 +145,15 @@ pub async fn pivot(State(web): State<Web>, session: Session, Form(form): Form<Pi
     };
     let values = vec![(form.value, form.value_type)];
     let back_to = format!("/jobs/{}", parent.id);
-    start_job(&web, &user, Some(parent.id), values, parent.modules, &back_to).await
+    start_job(
+        &web,
+        &user,
+        Some(parent.id),
+        values,
+        parent.modules,
+        &back_to,
+    )
+    .await
 }
 
 async fn start_job(
@@ -191,7 +212,7 @@ async fn start_job(
     }
     let created = web
         .store
-        .create_job(user.id, parent, &values, &modules, &pairs)
+        .create_job_with_cells(user.id, parent, &values, &modules, &pairs)
         .await;
     let (job, cells) = match created {
         Ok(created) => created,
@@ -201,7 +222,11 @@ async fn start_job(
         }
     };
     spawn_cells(web.clone(), cells, &usable);
-    if let Err(error) = web.store.enforce_history_limit(user.id, web.queries_limit).await {
+    if let Err(error) = web
+        .store
+        .enforce_history_limit(user.id, web.queries_limit)
+        .await
+    {
         tracing::warn!("could not trim the history: {error}");
     }
     back(&format!("/jobs/{}", job.id))
@@ -227,7 +252,11 @@ pub async fn module_state(
     let Some(user) = admin(&web, &session).await else {
         return login_again("/admin");
     };
-    match web.store.set_module_enabled(&form.module, form.enabled).await {
+    match web
+        .store
+        .set_module_enabled(&form.module, form.enabled)
+        .await
+    {
         Ok(()) => {
             tracing::info!(target: "audit", user = %user.username, module = %form.module, enabled = form.enabled, "module state changed");
             admin_done(&format!(
@@ -290,7 +319,11 @@ pub async fn new_user(
         return login_again("/admin");
     };
     let is_admin = form.is_admin.is_some();
-    match web.store.create_user(form.username.trim(), &form.password, is_admin).await {
+    match web
+        .store
+        .create_user(form.username.trim(), &form.password, is_admin)
+        .await
+    {
         Ok(user) => {
             tracing::info!(target: "audit", user = %admin_user.username, created = %user.username, is_admin, "user created");
             admin_done(&format!("User {} was created.", user.username))

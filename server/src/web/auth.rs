@@ -30,7 +30,10 @@ pub async fn current_user(web: &WebContext, session: &Session) -> Option<UserRec
 }
 
 /// Starts a signed-in session under a new id, so an id planted before sign-in is useless.
-pub async fn sign_in(session: &Session, user: &UserRecord) -> Result<(), tower_sessions::session::Error> {
+pub async fn sign_in(
+    session: &Session,
+    user: &UserRecord,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID, user.id).await?;
     session.insert(SIGNED_IN_AT, now()).await?;

@@ -29,12 +29,18 @@ impl WebBackend {
         let session = leptos_axum::extract::<Session>()
             .await
             .map_err(|_| UiError::NotSignedIn)?;
-        current_user(&self.0, &session).await.ok_or(UiError::NotSignedIn)
+        current_user(&self.0, &session)
+            .await
+            .ok_or(UiError::NotSignedIn)
     }
 
     async fn admin(&self) -> Result<UserRecord, UiError> {
         let user = self.user().await?;
-        if user.is_admin { Ok(user) } else { Err(UiError::Forbidden) }
+        if user.is_admin {
+            Ok(user)
+        } else {
+            Err(UiError::Forbidden)
+        }
     }
 }
 
@@ -50,7 +56,12 @@ impl UiBackend for WebBackend {
     async fn enrichment_modules(&self) -> Result<Vec<ModuleSummary>, UiError> {
         self.user().await?;
         let disabled = self.0.store.disabled_modules().await.map_err(unavailable)?;
-        let descriptors = self.0.client.modules().await.map_err(UiError::Unavailable)?;
+        let descriptors = self
+            .0
+            .client
+            .modules()
+            .await
+            .map_err(UiError::Unavailable)?;
         let mut list: Vec<ModuleSummary> = descriptors
             .into_iter()
             .filter(|d| d.module_type == ModuleType::Expansion && !disabled.contains(&d.name))
@@ -61,12 +72,23 @@ impl UiBackend for WebBackend {
                     .filter(|key| credential_like(key) && !configured.contains(key))
                     .collect();
                 ModuleSummary {
-                    description: d.meta.get("description").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    description: d
+                        .meta
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                     input: d
                         .mispattributes
                         .get("input")
                         .and_then(Value::as_array)
-                        .map(|types| types.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                        .map(|types| {
+                            types
+                                .iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                     name: d.name,
                     missing_settings,
@@ -104,13 +126,25 @@ impl UiBackend for WebBackend {
     async fn admin_modules(&self) -> Result<Vec<AdminModuleView>, UiError> {
         self.admin().await?;
         let disabled = self.0.store.disabled_modules().await.map_err(unavailable)?;
-        let stored = self.0.store.settings_presence().await.map_err(unavailable)?;
-        let descriptors = self.0.client.modules().await.map_err(UiError::Unavailable)?;
+        let stored = self
+            .0
+            .store
+            .settings_presence()
+            .await
+            .map_err(unavailable)?;
+        let descriptors = self
+            .0
+            .client
+            .modules()
+            .await
+            .map_err(UiError::Unavailable)?;
         let mut list: Vec<AdminModuleView> = descriptors
             .into_iter()
             .map(|d| {
-                let stored_keys: HashSet<&String> =
-                    stored.get(&d.name).map(|keys| keys.iter().collect()).unwrap_or_default();
+                let stored_keys: HashSet<&String> = stored
+                    .get(&d.name)
+                    .map(|keys| keys.iter().collect())
+                    .unwrap_or_default();
                 let environment = self.0.engine.defaults().keys_for(&d.name);
                 AdminModuleView {
                     settings: config_keys(&d)

@@ -14,7 +14,10 @@ use super::auth::current_user;
 /// send `Sec-Fetch-Site` and `Origin` on cross-site posts; clients that send neither
 /// (curl, scripts) carry no ambient cookies of a victim, so there is nothing to forge.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(request.headers()) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site {} request", request.method());
         return (StatusCode::FORBIDDEN, "Cross-site requests are refused.").into_response();
@@ -23,10 +26,10 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return true;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return true;
     }
     match headers.get(header::ORIGIN) {
         None => false,
@@ -105,13 +108,21 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"),
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'",
+            ),
         );
     }
     if !is_static {
@@ -141,7 +152,10 @@ mod tests {
             ("origin", "http://evil.example"),
             ("host", "localhost:7008")
         ])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "localhost:7008")])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "localhost:7008")
+        ])));
         assert!(!is_cross_site(&headers(&[
             ("origin", "http://localhost:7008"),
             ("host", "localhost:7008"),

@@ -13,11 +13,20 @@ use crate::store::{CellOutcome, CellRecord};
 /// Whether a module takes the MISP standard format (`{"attribute": {...}}`) rather than
 /// the legacy `{"<type>": value}` body.
 pub fn takes_standard_format(descriptor: &ModuleDescriptor) -> bool {
-    descriptor.mispattributes.get("format").and_then(Value::as_str) == Some("misp_standard")
+    descriptor
+        .mispattributes
+        .get("format")
+        .and_then(Value::as_str)
+        == Some("misp_standard")
 }
 
 /// The query body the module expects for one value.
-pub fn query_body(module: &str, value: &str, value_type: &str, standard: bool) -> Map<String, Value> {
+pub fn query_body(
+    module: &str,
+    value: &str,
+    value_type: &str,
+    standard: bool,
+) -> Map<String, Value> {
     let body = if standard {
         json!({
             "module": module,
@@ -38,7 +47,11 @@ pub fn query_body(module: &str, value: &str, value_type: &str, standard: bool) -
 }
 
 /// Starts every cell in the background.
-pub fn spawn_cells(web: Web, cells: Vec<CellRecord>, descriptors: &HashMap<String, ModuleDescriptor>) {
+pub fn spawn_cells(
+    web: Web,
+    cells: Vec<CellRecord>,
+    descriptors: &HashMap<String, ModuleDescriptor>,
+) {
     for cell in cells {
         let standard = descriptors
             .get(&cell.module)
@@ -69,6 +82,10 @@ mod tests {
         let standard = query_body("x", "8.8.8.8", "ip-src", true);
         assert_eq!(standard["attribute"]["value"], "8.8.8.8");
         assert_eq!(standard["attribute"]["type"], "ip-src");
-        assert!(standard["attribute"]["uuid"].as_str().is_some_and(|u| u.len() == 36));
+        assert!(
+            standard["attribute"]["uuid"]
+                .as_str()
+                .is_some_and(|u| u.len() == 36)
+        );
     }
 }

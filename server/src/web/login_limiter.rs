@@ -32,8 +32,11 @@ impl LoginLimiter {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         failures.retain(|_, (_, since)| now.duration_since(*since) < self.window);
-        keys.iter()
-            .any(|key| failures.get(key).is_some_and(|(count, _)| *count >= MAX_FAILURES))
+        keys.iter().any(|key| {
+            failures
+                .get(key)
+                .is_some_and(|(count, _)| *count >= MAX_FAILURES)
+        })
     }
 
     pub fn record_failure(&self, keys: &[String]) {

@@ -39,7 +39,9 @@ pub fn results_markdown(
         }
     }
     if !attributes.is_empty() {
-        out.push_str("### Attributes\n\n| Type | Category | Value | Comment |\n|---|---|---|---|\n");
+        out.push_str(
+            "### Attributes\n\n| Type | Category | Value | Comment |\n|---|---|---|---|\n",
+        );
         for a in attributes {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
@@ -93,7 +95,10 @@ pub fn parse_markdown(markdown: &str) -> Vec<MarkdownBlock> {
 
     let push_text = |inlines: &mut Vec<Inline>, text: String, link: &Option<String>, style| {
         let inline = match (link, style) {
-            (Some(href), _) => Inline::Link { href: href.clone(), text },
+            (Some(href), _) => Inline::Link {
+                href: href.clone(),
+                text,
+            },
             (None, Some("strong")) => Inline::Strong(text),
             (None, Some("em")) => Inline::Emphasis(text),
             _ => Inline::Text(text),
@@ -127,13 +132,18 @@ pub fn parse_markdown(markdown: &str) -> Vec<MarkdownBlock> {
                 rows: std::mem::take(&mut rows),
             }),
             Event::End(TagEnd::Heading(level)) => {
-                blocks.push(MarkdownBlock::Heading(level as u8, std::mem::take(&mut inlines)));
+                blocks.push(MarkdownBlock::Heading(
+                    level as u8,
+                    std::mem::take(&mut inlines),
+                ));
             }
             Event::End(TagEnd::Paragraph) if list.is_empty() && !inlines.is_empty() => {
                 blocks.push(MarkdownBlock::Paragraph(std::mem::take(&mut inlines)));
             }
             Event::End(TagEnd::Item) => list.push(std::mem::take(&mut inlines)),
-            Event::End(TagEnd::List(_)) => blocks.push(MarkdownBlock::List(std::mem::take(&mut list))),
+            Event::End(TagEnd::List(_)) => {
+                blocks.push(MarkdownBlock::List(std::mem::take(&mut list)))
+            }
             Event::Rule => blocks.push(MarkdownBlock::Rule),
             Event::Start(Tag::Link { dest_url, .. }) => {
                 let safe = dest_url.starts_with("https://") || dest_url.starts_with("http://");
@@ -147,7 +157,9 @@ pub fn parse_markdown(markdown: &str) -> Vec<MarkdownBlock> {
             Event::Text(text) | Event::Html(text) | Event::InlineHtml(text) => {
                 push_text(&mut inlines, text.to_string(), &link, style);
             }
-            Event::SoftBreak | Event::HardBreak => push_text(&mut inlines, " ".into(), &link, style),
+            Event::SoftBreak | Event::HardBreak => {
+                push_text(&mut inlines, " ".into(), &link, style)
+            }
             _ => {}
         }
     }
@@ -164,8 +176,12 @@ mod tests {
     #[test]
     fn tables_headings_and_lists_parse() {
         let blocks = parse_markdown("### T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\n- x\n- y\n");
-        assert!(matches!(&blocks[0], MarkdownBlock::Heading(3, t) if t == &[Inline::Text("T".into())]));
-        assert!(matches!(&blocks[1], MarkdownBlock::Table { header, rows } if header.len() == 2 && rows.len() == 1));
+        assert!(
+            matches!(&blocks[0], MarkdownBlock::Heading(3, t) if t == &[Inline::Text("T".into())])
+        );
+        assert!(
+            matches!(&blocks[1], MarkdownBlock::Table { header, rows } if header.len() == 2 && rows.len() == 1)
+        );
         assert!(matches!(&blocks[2], MarkdownBlock::List(items) if items.len() == 2));
     }
 

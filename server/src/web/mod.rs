@@ -104,7 +104,9 @@ pub fn router(web: Web) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8)));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::hours(8),
+        ));
     let state = WebState {
         web: web.clone(),
         leptos: leptos.clone(),
@@ -129,7 +131,10 @@ pub fn router(web: Web) -> Router {
             get(|| async { ([(header::CONTENT_TYPE, "image/svg+xml")], FAVICON) }),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
-        .fallback(file_and_error_handler_with_context::<WebState, _>(context, app::ui::shell))
+        .fallback(file_and_error_handler_with_context::<WebState, _>(
+            context,
+            app::ui::shell,
+        ))
         .layer(from_fn_with_state(web.clone(), guard::require_sign_in))
         .layer(sessions)
         .layer(from_fn(guard::refuse_cross_site))
@@ -148,7 +153,10 @@ async fn download_cell(
     let Some(user) = auth::current_user(&web, &session).await else {
         return (StatusCode::UNAUTHORIZED, "Sign in first").into_response();
     };
-    let Some(cell_id) = file.strip_suffix(".json").and_then(|id| id.parse::<i64>().ok()) else {
+    let Some(cell_id) = file
+        .strip_suffix(".json")
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
         return not_found();
     };
     let Ok(Some((_, cells))) = web.store.job(job, user.id).await else {
@@ -184,7 +192,12 @@ pub fn config_keys(descriptor: &ModuleDescriptor) -> Vec<String> {
         .meta
         .get("config")
         .and_then(Value::as_array)
-        .map(|keys| keys.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|keys| {
+            keys.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -235,7 +248,9 @@ mod tests {
 
     #[test]
     fn credential_keys_are_recognised() {
-        for key in ["apikey", "api_key", "Token", "password", "username", "secret"] {
+        for key in [
+            "apikey", "api_key", "Token", "password", "username", "secret",
+        ] {
             assert!(credential_like(key), "{key}");
         }
         for key in ["timeout", "region", "limit", "url"] {

@@ -110,13 +110,13 @@ impl ModuleClient for Remote {
                 tracing::warn!("module server {}: {e}", self.base);
                 UNREACHABLE.to_owned()
             })?;
-        response
-            .json::<Vec<ModuleDescriptor>>()
-            .await
-            .map_err(|e| {
-                tracing::warn!("module server {} sent an unusable module list: {e}", self.base);
-                "The module server answered with something that is not a module list.".to_owned()
-            })
+        response.json::<Vec<ModuleDescriptor>>().await.map_err(|e| {
+            tracing::warn!(
+                "module server {} sent an unusable module list: {e}",
+                self.base
+            );
+            "The module server answered with something that is not a module list.".to_owned()
+        })
     }
 
     async fn query(&self, module: &str, body: Map<String, Value>) -> ModuleAnswer {

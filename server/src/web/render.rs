@@ -11,13 +11,19 @@ pub fn result_view(answer: &Value) -> ResultView {
     let results = answer.get("results").unwrap_or(&Value::Null);
     let (objects, attributes) = match results {
         Value::Object(standard) => (
-            list(standard.get("Object")).iter().map(object_view).collect(),
+            list(standard.get("Object"))
+                .iter()
+                .map(object_view)
+                .collect(),
             list(standard.get("Attribute"))
                 .iter()
                 .map(attribute_view)
                 .collect(),
         ),
-        Value::Array(legacy) => (Vec::new(), legacy.iter().flat_map(legacy_attributes).collect()),
+        Value::Array(legacy) => (
+            Vec::new(),
+            legacy.iter().flat_map(legacy_attributes).collect(),
+        ),
         _ => (Vec::new(), Vec::new()),
     };
     let objects = with_reference_names(objects);
@@ -37,7 +43,10 @@ pub fn result_view(answer: &Value) -> ResultView {
 }
 
 fn list(value: Option<&Value>) -> &[Value] {
-    value.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    value
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn text(value: Option<&Value>) -> Option<String> {
@@ -164,7 +173,10 @@ mod tests {
             .iter()
             .map(|a| (a.attribute_type.as_str(), a.value.as_str()))
             .collect();
-        assert_eq!(pairs, [("ip-dst", "8.8.8.8"), ("ip-dst", "1.1.1.1"), ("text", "BE")]);
+        assert_eq!(
+            pairs,
+            [("ip-dst", "8.8.8.8"), ("ip-dst", "1.1.1.1"), ("text", "BE")]
+        );
         assert_eq!(view.attributes[0].comment.as_deref(), Some("c"));
         assert!(view.json.contains("\"8.8.8.8\""));
         assert!(view.markdown.contains("8.8.8.8"));
@@ -172,12 +184,13 @@ mod tests {
 
     #[test]
     fn object_attributes_follow_template_priority() {
-        // In the domain-ip template `domain` has a higher ui-priority than `ip`.
+        // In the domain-ip template `domain` has a higher ui-priority than `first-seen`.
         let view = result_view(&json!({"results": {"Object": [
             {"name": "domain-ip", "meta-category": "network", "uuid": "u1",
              "Attribute": [
-                {"object_relation": "ip", "type": "ip-dst", "value": "1.2.3.4"},
-                {"object_relation": "domain", "type": "domain", "value": "example.com"}
+                {"object_relation": "first-seen", "type": "datetime", "value": "2026-01-01"},
+                {"object_relation": "domain", "type": "domain", "value": "example.com"},
+                {"object_relation": "ip", "type": "ip-dst", "value": "1.2.3.4"}
              ],
              "ObjectReference": [{"referenced_uuid": "u2", "relationship_type": "resolves-to"}]},
             {"name": "url", "uuid": "u2", "Attribute": []}
@@ -185,8 +198,15 @@ mod tests {
         let object = &view.objects[0];
         let template = modules::misp::template("domain-ip").unwrap();
         let p = |r: &str| template.attributes[r].ui_priority;
-        let expected_first = if p("domain") >= p("ip") { "domain" } else { "ip" };
-        assert_eq!(object.attributes[0].object_relation.as_deref(), Some(expected_first));
+        let expected_first = if p("domain") >= p("ip") {
+            "domain"
+        } else {
+            "ip"
+        };
+        assert_eq!(
+            object.attributes[0].object_relation.as_deref(),
+            Some(expected_first)
+        );
         assert_eq!(object.references[0].referenced_name.as_deref(), Some("url"));
         assert_eq!(object.meta_category.as_deref(), Some("network"));
     }

@@ -99,7 +99,11 @@ fn ObjectCard(job_id: i64, object: ObjectView) -> impl IntoView {
 }
 
 #[component]
-fn AttributeTable(job_id: i64, attributes: Vec<AttributeView>, with_relation: bool) -> impl IntoView {
+fn AttributeTable(
+    job_id: i64,
+    attributes: Vec<AttributeView>,
+    with_relation: bool,
+) -> impl IntoView {
     view! {
         <div class="table-wrap">
             <table class="attributes">

@@ -24,13 +24,13 @@ pub fn JobPage() -> impl IntoView {
         },
     );
     Effect::new(move |_| {
-        if let Some(Ok(job)) = job.get() {
-            if !job.is_finished() {
-                set_timeout(
-                    move || tick.update(|t| *t = t.wrapping_add(1)),
-                    std::time::Duration::from_millis(700),
-                );
-            }
+        if let Some(Ok(job)) = job.get()
+            && !job.is_finished()
+        {
+            set_timeout(
+                move || tick.update(|t| *t = t.wrapping_add(1)),
+                std::time::Duration::from_millis(700),
+            );
         }
     });
     view! {

@@ -12,8 +12,22 @@ use crate::web::{ModuleSummary, detect_values};
 
 /// Types offered in every value's menu, besides those the modules declare.
 const COMMON_TYPES: &[&str] = &[
-    "ip-src", "ip-dst", "domain", "hostname", "url", "email-src", "email-dst", "md5", "sha1",
-    "sha256", "sha512", "vulnerability", "AS", "btc", "phone-number", "text",
+    "ip-src",
+    "ip-dst",
+    "domain",
+    "hostname",
+    "url",
+    "email-src",
+    "email-dst",
+    "md5",
+    "sha1",
+    "sha256",
+    "sha512",
+    "vulnerability",
+    "AS",
+    "btc",
+    "phone-number",
+    "text",
 ];
 
 #[component]
