@@ -59,6 +59,8 @@ pub struct MispObject {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub template_version: Option<String>,
     pub uuid: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub comment: Option<String>,
     pub distribution: String,
     pub sharing_group_id: String,
     #[serde(rename = "Attribute")]

@@ -11,5 +11,6 @@ pub mod engine;
 pub mod misp;
 pub mod parse;
 pub mod pycompat;
+pub mod service;
 
 pub use engine::{Engine, EngineLimits, Module, ModuleError, Outcome, QueryRequest, Registry};

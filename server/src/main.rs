@@ -7,6 +7,8 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Before any HTTP client exists (modules that call services, the remote module backend).
+    modules::service::install_crypto_provider();
     // Debug output of our own crates only: the HTTP stack at debug level is noise.
     let level = if cli.debug || cli.debug_extended {
         "info,server=debug,modules=debug"

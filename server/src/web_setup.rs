@@ -60,7 +60,10 @@ pub async fn build_web(
     let client: Arc<dyn ModuleClient> = match &cli.module_backend {
         Some(target) if !target.trim().is_empty() => {
             tracing::info!("web UI queries go to the module server {target}");
-            Arc::new(Remote::new(target, deadline).map_err(WebSetupError::Backend)?)
+            Arc::new(
+                Remote::new(target, deadline, Arc::clone(&engine))
+                    .map_err(WebSetupError::Backend)?,
+            )
         }
         _ => Arc::new(InProcess {
             engine: Arc::clone(&engine),

@@ -30,10 +30,13 @@ impl Browser {
     fn new(server: &TestServer) -> Self {
         Self {
             base: server.web.clone(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            http: {
+                modules::service::install_crypto_provider();
+                reqwest::Client::builder()
+            }
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
             cookie: None,
         }
     }
@@ -198,7 +201,7 @@ async fn cross_site_form_posts_are_refused() {
     let server = common::start(&[], &[]).await;
     let mut browser = Browser::new(&server);
     browser.login("admin", ADMIN_PASSWORD).await;
-    let forged = reqwest::Client::new()
+    let forged = common::client()
         .post(format!("{}/action/admin/users", server.web))
         .header("cookie", browser.cookie.clone().unwrap())
         .header("origin", "https://evil.example")
@@ -207,7 +210,7 @@ async fn cross_site_form_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    let by_fetch_metadata = reqwest::Client::new()
+    let by_fetch_metadata = common::client()
         .post(format!("{}/action/logout", server.web))
         .header("cookie", browser.cookie.clone().unwrap())
         .header("sec-fetch-site", "cross-site")
@@ -318,6 +321,16 @@ async fn a_query_runs_every_value_with_every_module_and_pivots() {
         .call("history", &[("search", "nothing-like-this")])
         .await;
     assert_eq!(none, Value::Array(vec![]));
+
+    // Deleting the pivot leaves the first query alone.
+    let deleted = browser
+        .post("/action/history/delete", &[("id", child.as_str())])
+        .await;
+    assert_eq!(location(&deleted), "/history");
+    let (_, history) = browser.call("history", &[("search", "")]).await;
+    assert_eq!(history[0]["children"], Value::Array(vec![]));
+    let (status, _) = browser.call("job", &[("id", &child)]).await;
+    assert_ne!(status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -602,4 +615,61 @@ async fn two_instances_share_one_postgresql_database() {
         .find(|m| m["name"] == "clamav")
         .unwrap();
     assert_eq!(clamav["settings"][0]["stored"], true, "{clamav}");
+}
+
+/// With `MISP_MODULE`, the UI's queries go to another misp-modules server, with the
+/// settings stored in this UI; an unreachable backend is reported as such.
+#[tokio::test]
+async fn a_remote_module_server_can_back_the_ui() {
+    let custom = common::fixtures().join("custom");
+    let backend = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
+    let front = common::start(&["--module-backend", backend.api.as_str()], &[]).await;
+    let mut browser = Browser::new(&front);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let (_, modules) = browser.call("enrichment_modules", &[]).await;
+    assert!(modules.to_string().contains("config_echo"), "{modules}");
+    browser
+        .post(
+            "/action/admin/setting",
+            &[
+                ("module", "config_echo"),
+                ("key", "apikey"),
+                ("value", "stored-in-the-front"),
+            ],
+        )
+        .await;
+    let id = job_id(
+        &browser
+            .post(
+                "/action/jobs",
+                &[
+                    ("values", "x"),
+                    ("types", "text"),
+                    ("modules", "config_echo"),
+                ],
+            )
+            .await,
+    );
+    let job = browser.finished_job(&id).await;
+    assert_eq!(job["cells"][0]["state"], "Done", "{job}");
+    assert!(
+        job["cells"][0]["result"]["json"]
+            .as_str()
+            .unwrap()
+            .contains("stored-in-the-front")
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let orphan = common::start(&["--module-backend", address.as_str()], &[]).await;
+    let mut browser = Browser::new(&orphan);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let (status, error) = browser.call("enrichment_modules", &[]).await;
+    assert_ne!(status, StatusCode::OK);
+    let text = error.to_string();
+    assert!(
+        text.contains("unreachable") && !text.contains(&address),
+        "{text}"
+    );
 }

@@ -58,6 +58,12 @@ pub struct NewUserForm {
     pub is_admin: Option<String>,
 }
 
+/// Deletes a query of the history, with the queries pivoted from it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobIdForm {
+    pub id: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserIdForm {
     pub id: i64,

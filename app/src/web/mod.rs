@@ -8,8 +8,8 @@ mod url_text;
 mod views;
 
 pub use forms::{
-    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm, UserIdForm,
-    safe_next_path,
+    JobIdForm, LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm,
+    UserIdForm, safe_next_path,
 };
 pub use indicator::{DetectedValue, detect_values, suggest_type};
 pub use url_text::query_value;

@@ -80,6 +80,16 @@ impl Engine {
         *self.stored.write().unwrap_or_else(|p| p.into_inner()) = settings;
     }
 
+    /// Fills the config keys a query body leaves missing or empty: the query's own values
+    /// win, then the stored settings, then the environment.
+    pub fn fill_settings(&self, module: &str, body: &mut Map<String, Value>) {
+        self.stored
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .fill(module, body);
+        self.defaults.fill(module, body);
+    }
+
     /// Keys of `module` that have a stored (web UI) value, never the values.
     pub fn stored_keys_for(&self, module: &str) -> Vec<String> {
         self.stored
@@ -99,12 +109,7 @@ impl Engine {
         else {
             return Outcome::UnknownModule;
         };
-        // The query's own values win, then the stored settings, then the environment.
-        self.stored
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .fill(module, &mut body);
-        self.defaults.fill(module, &mut body);
+        self.fill_settings(module, &mut body);
         let secrets = config_values(&body);
         let found = Arc::clone(found);
         let permits = Arc::clone(permits);

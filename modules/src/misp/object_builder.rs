@@ -59,6 +59,7 @@ impl ObjectBuilder {
             template_uuid: template.as_ref().map(|t| t.uuid.clone()),
             template_version: template.as_ref().map(|t| t.version.to_string()),
             uuid: new_uuid(),
+            comment: None,
             distribution: "5".to_owned(),
             sharing_group_id: "0".to_owned(),
             attributes: Vec::new(),
@@ -69,6 +70,12 @@ impl ObjectBuilder {
 
     pub fn uuid(&self) -> &str {
         &self.object.uuid
+    }
+
+    /// The object's own comment (pymisp's `MISPObject.comment`).
+    pub fn set_comment(&mut self, comment: &str) -> &mut Self {
+        self.object.comment = Some(comment.to_owned());
+        self
     }
 
     pub fn set_uuid(&mut self, uuid: &str) -> &mut Self {

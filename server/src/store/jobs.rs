@@ -306,6 +306,17 @@ impl Store {
         Ok(Some((JobRecord::try_from(model)?, cells_from(cells)?)))
     }
 
+    /// Deletes one of the user's jobs with everything pivoted from it (children go with
+    /// their parent). Returns whether there was such a job.
+    pub async fn delete_job(&self, id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let result = job::Entity::delete_many()
+            .filter(job::Column::Id.eq(id))
+            .filter(job::Column::UserId.eq(user_id))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
     /// The user's jobs, newest first. With a (non-blank) `search`, the jobs whose values
     /// contain it (case-insensitive) and every other job of their trees.
     pub async fn history(

@@ -441,6 +441,53 @@ async fn history_search_returns_trees(store: Store) {
 }
 db_test!(history, history_search_returns_trees);
 
+async fn deleting_a_job_takes_its_subtree(store: Store) {
+    let owner = store
+        .create_user("owner", GOOD_PASSWORD, false)
+        .await
+        .unwrap();
+    let other = store
+        .create_user("other", OTHER_PASSWORD, false)
+        .await
+        .unwrap();
+    let v = values(&[("example.com", "domain")]);
+    let m = modules(&["countrycode"]);
+    let (root, _) = store.create_job(owner.id, None, &v, &m).await.unwrap();
+    let (child, _) = store
+        .create_job(owner.id, Some(root.id), &v, &m)
+        .await
+        .unwrap();
+    let (grandchild, _) = store
+        .create_job(owner.id, Some(child.id), &v, &m)
+        .await
+        .unwrap();
+    let (sibling, _) = store
+        .create_job(owner.id, Some(root.id), &v, &m)
+        .await
+        .unwrap();
+
+    assert!(
+        !store.delete_job(child.id, other.id).await.unwrap(),
+        "not theirs"
+    );
+    assert!(store.delete_job(child.id, owner.id).await.unwrap());
+    let left: Vec<i64> = store
+        .history(owner.id, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|j| j.id)
+        .collect();
+    assert!(left.contains(&root.id) && left.contains(&sibling.id));
+    assert!(!left.contains(&child.id) && !left.contains(&grandchild.id));
+    assert!(store.job(grandchild.id, owner.id).await.unwrap().is_none());
+    assert!(
+        !store.delete_job(child.id, owner.id).await.unwrap(),
+        "already gone"
+    );
+}
+db_test!(delete_job, deleting_a_job_takes_its_subtree);
+
 async fn history_limit_deletes_oldest_trees(store: Store) {
     let me = store.create_user("me", GOOD_PASSWORD, true).await.unwrap();
     let you = store

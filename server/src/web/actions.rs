@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 
 use app::ModuleType;
 use app::web::{
-    LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm, UserIdForm,
-    detect_values, safe_next_path,
+    JobIdForm, LoginForm, ModuleSettingForm, ModuleToggleForm, NewJobForm, NewUserForm, PivotForm,
+    UserIdForm, detect_values, safe_next_path,
 };
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
@@ -230,6 +230,24 @@ async fn start_job(
         tracing::warn!("could not trim the history: {error}");
     }
     back(&format!("/jobs/{}", job.id))
+}
+
+/// Deletes a query of the signed-in user's history, with its pivots.
+pub async fn delete_job(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<JobIdForm>,
+) -> Response {
+    let Some(user) = current_user(&web, &session).await else {
+        return login_again("/history");
+    };
+    match web.store.delete_job(form.id, user.id).await {
+        Ok(_) => back("/history"),
+        Err(error) => {
+            tracing::error!("database: {error}");
+            back("/history")
+        }
+    }
 }
 
 async fn admin(web: &Web, session: &Session) -> Option<UserRecord> {

@@ -116,6 +116,7 @@ pub fn router(web: Web) -> Router {
         .route("/action/logout", post(actions::logout))
         .route("/action/jobs", post(actions::new_job))
         .route("/action/pivot", post(actions::pivot))
+        .route("/action/history/delete", post(actions::delete_job))
         .route("/action/admin/module-state", post(actions::module_state))
         .route("/action/admin/setting", post(actions::module_setting))
         .route("/action/admin/users", post(actions::new_user))

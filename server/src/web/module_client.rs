@@ -68,23 +68,26 @@ impl ModuleClient for InProcess {
 }
 
 /// A misp-modules server elsewhere. Its address is configuration, so messages to users
-/// do not repeat it; the log does.
+/// do not repeat it; the log does. The settings an administrator stored in this UI go
+/// with each query, as the reference UI sends its stored config.
 pub struct Remote {
     base: String,
     http: reqwest::Client,
     deadline: Duration,
+    settings: Arc<Engine>,
 }
 
 const UNREACHABLE: &str = "The module server (MISP_MODULE) is unreachable.";
 
 impl Remote {
     /// `target` is `host:port` (the reference's form) or a full `http://` URL.
-    pub fn new(target: &str, deadline: Duration) -> Result<Self, String> {
+    pub fn new(target: &str, deadline: Duration, settings: Arc<Engine>) -> Result<Self, String> {
         let base = if target.contains("://") {
             target.trim_end_matches('/').to_owned()
         } else {
             format!("http://{}", target.trim_end_matches('/'))
         };
+        modules::service::install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .build()
@@ -93,6 +96,7 @@ impl Remote {
             base,
             http,
             deadline,
+            settings,
         })
     }
 }
@@ -121,6 +125,7 @@ impl ModuleClient for Remote {
 
     async fn query(&self, module: &str, body: Map<String, Value>) -> ModuleAnswer {
         let mut body = body;
+        self.settings.fill_settings(module, &mut body);
         body.insert("module".into(), Value::String(module.to_owned()));
         body.insert("timeout".into(), Value::from(self.deadline.as_secs()));
         let sent = self
@@ -152,9 +157,9 @@ impl ModuleClient for Remote {
         }
     }
 
-    fn configured_keys(&self, _module: &str) -> Vec<String> {
-        // The remote server fills its own settings; we cannot see them.
-        Vec::new()
+    fn configured_keys(&self, module: &str) -> Vec<String> {
+        // Only what this side sends; the remote server may fill more on its own.
+        self.settings.stored_keys_for(module)
     }
 }
 
@@ -183,7 +188,13 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let remote = Remote::new(&format!("127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
+        let engine = Arc::new(Engine::new(
+            Arc::new(modules::Registry::new()),
+            modules::engine::ConfigDefaults::default(),
+            modules::EngineLimits::default(),
+        ));
+        let remote =
+            Remote::new(&format!("127.0.0.1:{port}"), Duration::from_secs(2), engine).unwrap();
         let error = remote.modules().await.unwrap_err();
         assert_eq!(error, UNREACHABLE);
         let answer = remote.query("countrycode", Map::new()).await;

@@ -92,7 +92,7 @@ pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
     TestServer {
         api: api_url,
         web: web_url,
-        client: reqwest::Client::new(),
+        client: client(),
         stop: Some(stop),
     }
 }
@@ -101,4 +101,10 @@ pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
 pub async fn start_with_custom_modules() -> TestServer {
     let custom = fixtures().join("custom");
     start(&["-c", custom.to_str().expect("utf-8 path")], &[]).await
+}
+
+/// A plain HTTP client; reqwest needs the process's TLS provider installed first.
+pub fn client() -> reqwest::Client {
+    modules::service::install_crypto_provider();
+    reqwest::Client::new()
 }

@@ -52,6 +52,13 @@ fn tree_node(node: HistoryNode) -> AnyView {
             </a>
             " "
             <span class="muted">{modules.join(", ")} " · " <time>{format_time(created_at)}</time></span>
+            " "
+            <form method="post" action="/action/history/delete" class="inline delete">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="link danger" title="Delete this query and the queries pivoted from it">
+                    "Delete"
+                </button>
+            </form>
             {(!children.is_empty())
                 .then(|| view! { <ul>{children.into_iter().map(tree_node).collect_view()}</ul> })}
         </li>

@@ -207,7 +207,7 @@ pub async fn query(
     Ok(json!({ "results": results }))
 }
 
-fn numbers_for(results: &mut Value, relations: &[&str]) {
+pub(crate) fn numbers_for(results: &mut Value, relations: &[&str]) {
     let Some(objects) = results["Object"].as_array_mut() else {
         return;
     };

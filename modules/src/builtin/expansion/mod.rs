@@ -10,6 +10,7 @@ mod geoip_country;
 mod geoip_db;
 mod hygiene;
 mod input_attribute;
+mod ipgeolocation;
 mod jinja_template_rendering;
 mod ocr_enrich;
 mod ods_enrich;
@@ -45,6 +46,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(geoip_city::GeoipCity::new()),
         Arc::new(geoip_country::GeoipCountry::new()),
         Arc::new(hygiene::Hygiene::new()),
+        Arc::new(ipgeolocation::Ipgeolocation::new()),
         Arc::new(jinja_template_rendering::JinjaTemplateRendering::new()),
         Arc::new(ocr_enrich::OcrEnrich::new()),
         Arc::new(ods_enrich::OdsEnrich::new()),
