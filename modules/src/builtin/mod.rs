@@ -8,6 +8,7 @@ mod external_tools;
 mod goaml;
 mod import;
 mod yara_check;
+mod yara_regex;
 
 use std::sync::Arc;
 

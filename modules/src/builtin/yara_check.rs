@@ -2,7 +2,8 @@
 //! (`yara_syntax_validator`, `yara_query`, `yara_export`).
 //!
 //! Beyond the grammar, the pattern identifiers each rule declares and uses are checked as
-//! YARA's compiler checks them (undefined and unreferenced strings, duplicate rule names).
+//! YARA's compiler checks them (undefined and unreferenced strings, duplicate rule names),
+//! and regular expressions are parsed (see `yara_regex`).
 //! Other identifiers are not resolved, so a rule that uses a module it does not import, or
 //! an external variable, passes, as the reference lets it pass after adding imports and
 //! externals itself.
@@ -10,7 +11,11 @@
 use std::collections::HashSet;
 
 use yara_x_parser::ast::dfs::{DFSEvent, DFSIter};
-use yara_x_parser::ast::{AST, Error as ParseError, Expr, OfItems, PatternSet, Rule, WithSpan};
+use yara_x_parser::ast::{
+    AST, Error as ParseError, Expr, OfItems, Pattern, PatternSet, Rule, WithSpan,
+};
+
+use super::yara_regex::regex_problem;
 
 /// Why a source is not a usable set of YARA rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +45,33 @@ pub(crate) fn check_yara(source: &str) -> Result<(), YaraProblem> {
             )));
         }
         check_patterns(source, rule)?;
+        check_regexps(source, rule)?;
+    }
+    Ok(())
+}
+
+/// Every regex of a rule, in its strings and in `matches` conditions, must parse.
+fn check_regexps(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
+    let invalid = |offset: usize, name: &str, problem: String| {
+        YaraProblem::Syntax(format!(
+            "line {}: invalid regular expression \"{name}\": {problem}",
+            line_of(source, offset)
+        ))
+    };
+    for pattern in rule.patterns.iter().flatten() {
+        if let Pattern::Regexp(regexp) = pattern
+            && let Some(problem) = regex_problem(regexp.regexp.src)
+        {
+            let identifier = &regexp.identifier;
+            return Err(invalid(identifier.span().start(), identifier.name, problem));
+        }
+    }
+    for event in DFSIter::new(&rule.condition) {
+        if let DFSEvent::Enter(Expr::Regexp(regexp)) = event
+            && let Some(problem) = regex_problem(regexp.src)
+        {
+            return Err(invalid(regexp.span().start(), regexp.literal, problem));
+        }
     }
     Ok(())
 }
@@ -191,6 +223,24 @@ mod tests {
             "rule a { strings: $a = \"x\" $b = \"y\" condition: for all of ($a, $b) : ( $ at 0 ) }",
             "rule a { strings: $_private = \"x\" $a = \"y\" condition: $a }",
             "rule a { condition: pe.is_pe and filename == \"x\" }",
+        ] {
+            assert_eq!(check_yara(valid), Ok(()), "{valid}");
+        }
+    }
+
+    #[test]
+    fn regular_expressions_are_checked() {
+        assert_eq!(
+            message("rule r {\n strings: $re = /evil(\\.com/ condition: $re }"),
+            "line 2: invalid regular expression \"$re\": unclosed group"
+        );
+        assert_eq!(
+            message("rule r { condition: filename matches /[a-/ }"),
+            "line 1: invalid regular expression \"/[a-/\": unclosed character class"
+        );
+        for valid in [
+            "rule r { strings: $re = /md5: [0-9a-f]{32}/ nocase condition: $re }",
+            "rule r { condition: filename matches /\\.exe$/i }",
         ] {
             assert_eq!(check_yara(valid), Ok(()), "{valid}");
         }
