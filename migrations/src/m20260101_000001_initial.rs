@@ -52,6 +52,7 @@ enum JobCells {
     Status,
     ResultJson,
     Error,
+    StartedAt,
     FinishedAt,
 }
 
@@ -180,6 +181,7 @@ impl MigrationTrait for Migration {
                     .col(string(JobCells::Status))
                     .col(text_null(JobCells::ResultJson))
                     .col(text_null(JobCells::Error))
+                    .col(big_integer(JobCells::StartedAt))
                     .col(big_integer_null(JobCells::FinishedAt))
                     .foreign_key(
                         ForeignKey::create()

@@ -163,9 +163,11 @@ pub async fn launch(
     match web {
         Some((listener, web)) => {
             crate::web::spawn_maintenance(web.clone());
-            let app = crate::web::router(web).into_make_service_with_connect_info::<SocketAddr>();
+            let app =
+                crate::web::router(web.clone()).into_make_service_with_connect_info::<SocketAddr>();
             let web_server = axum::serve(listener, app).with_graceful_shutdown(stopped(stop_rx));
             let (a, w) = tokio::join!(api_server, web_server);
+            crate::web::interrupt_running(&web).await;
             a.and(w).map_err(StartupError::Serve)
         }
         None => api_server.await.map_err(StartupError::Serve),

@@ -12,7 +12,7 @@ use thiserror::Error;
 
 use crate::cli::Cli;
 use crate::store::{SettingsCipher, Store, check_admin_password, check_secret_key};
-use crate::web::{InProcess, LoginLimiter, ModuleClient, Remote, Web, WebContext};
+use crate::web::{InProcess, LoginLimiter, ModuleClient, Remote, RunningCells, Web, WebContext};
 
 #[derive(Debug, Error)]
 pub enum WebSetupError {
@@ -51,11 +51,6 @@ pub async fn build_web(
         .await
         .map_err(|e| WebSetupError::Database(e.to_string()))?;
     ensure_administrator(&store, vars).await?;
-    match store.interrupt_pending().await {
-        Ok(0) => {}
-        Ok(n) => tracing::warn!("{n} results were interrupted by the last shutdown"),
-        Err(error) => tracing::warn!("could not mark interrupted results: {error}"),
-    }
     let deadline = Duration::from_secs(cli.ui_timeout.max(1));
     let client: Arc<dyn ModuleClient> = match &cli.module_backend {
         Some(target) if !target.trim().is_empty() => {
@@ -78,8 +73,11 @@ pub async fn build_web(
         login_limiter: LoginLimiter::default(),
         secure_cookies: !cli.insecure_cookies,
         site_root: site_root(cli),
+        module_deadline: deadline,
+        running: RunningCells::default(),
     });
     crate::web::sync_stored_settings(&web).await;
+    crate::web::sweep_stale_cells(&web).await;
     Ok(web)
 }
 

@@ -334,6 +334,150 @@ async fn a_query_runs_every_value_with_every_module_and_pivots() {
 }
 
 #[tokio::test]
+async fn failed_results_can_be_run_again() {
+    let custom = common::fixtures().join("custom");
+    let server = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
+    let mut browser = Browser::new(&server);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let started = browser
+        .post(
+            "/action/jobs",
+            &[
+                ("values", "probe\nwww.example.be"),
+                ("types", "text\nhostname"),
+                ("modules", "needs_key"),
+                ("modules", "countrycode"),
+            ],
+        )
+        .await;
+    let id = job_id(&started);
+    let job = browser.finished_job(&id).await;
+    let cell = |job: &Value, module: &str| {
+        job["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["module"] == module)
+            .cloned()
+            .unwrap()
+    };
+    let failed = cell(&job, "needs_key");
+    assert_eq!(failed["state"], "Failed");
+    assert_eq!(failed["error"], "An API key is required.");
+    let page = browser
+        .get(&format!("/jobs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/action/jobs/retry"), "no retry button");
+
+    // Someone else cannot run my query again.
+    browser
+        .post(
+            "/action/admin/users",
+            &[("username", "other"), ("password", "other-password-12")],
+        )
+        .await;
+    let mut other = Browser::new(&server);
+    other.login("other", "other-password-12").await;
+    let refused = other.post("/action/jobs/retry", &[("id", &id)]).await;
+    assert_eq!(location(&refused), "/history");
+    assert_eq!(browser.finished_job(&id).await, job);
+
+    // The administrator sets the key; the failed result runs again, the other stays.
+    browser
+        .post(
+            "/action/admin/setting",
+            &[
+                ("module", "needs_key"),
+                ("key", "apikey"),
+                ("value", "k-123"),
+            ],
+        )
+        .await;
+    let retried = browser.post("/action/jobs/retry", &[("id", &id)]).await;
+    assert_eq!(location(&retried), format!("/jobs/{id}"));
+    let job = browser.finished_job(&id).await;
+    let fixed = cell(&job, "needs_key");
+    assert_eq!(fixed["state"], "Done", "{fixed}");
+    assert_eq!(
+        fixed["result"]["attributes"][0]["value"],
+        "authorised probe"
+    );
+    assert_eq!(fixed["id"], failed["id"]);
+    assert_eq!(cell(&job, "countrycode")["state"], "Done");
+    let page = browser
+        .get(&format!("/jobs/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("/action/jobs/retry"),
+        "retry offered with nothing failed"
+    );
+}
+
+#[tokio::test]
+async fn results_running_at_shutdown_are_marked_interrupted() {
+    let custom = common::fixtures().join("custom");
+    let database = common::fresh_database_url();
+    let args = [
+        "-c",
+        custom.to_str().unwrap(),
+        "--database-url",
+        database.as_str(),
+    ];
+    let first = common::start(&args, &[]).await;
+    let mut browser = Browser::new(&first);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let started = browser
+        .post(
+            "/action/jobs",
+            &[
+                ("values", "30\nwww.example.be"),
+                ("types", "text\nhostname"),
+                ("modules", "sleeper"),
+                ("modules", "countrycode"),
+            ],
+        )
+        .await;
+    let id = job_id(&started);
+    // Wait for the fast result, then stop while the slow one still runs.
+    for _ in 0..100 {
+        let (_, job) = browser.call("job", &[("id", &id)]).await;
+        if job["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["state"] == "Done")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first.stop().await;
+
+    let second = common::start(&args, &[]).await;
+    let mut browser = Browser::new(&second);
+    browser.login("admin", ADMIN_PASSWORD).await;
+    let (_, job) = browser.call("job", &[("id", &id)]).await;
+    let states: Vec<(&str, &str)> = job["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["module"].as_str().unwrap(), c["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [("sleeper", "Failed"), ("countrycode", "Done")],
+        "{job}"
+    );
+    assert_eq!(job["cells"][0]["error"], "interrupted by a server restart");
+}
+
+#[tokio::test]
 async fn history_survives_a_restart() {
     let database = common::fresh_database_url();
     let args = ["--database-url", database.as_str()];

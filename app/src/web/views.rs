@@ -61,6 +61,13 @@ impl JobView {
             .count()
     }
 
+    pub fn failed(&self) -> usize {
+        self.cells
+            .iter()
+            .filter(|c| c.state == CellState::Failed)
+            .count()
+    }
+
     pub fn is_finished(&self) -> bool {
         self.pending() == 0
     }

@@ -252,6 +252,7 @@ impl Store {
                     status: Set(CellStatus::Pending.as_str().to_owned()),
                     result_json: Set(None),
                     error: Set(None),
+                    started_at: Set(now()),
                     finished_at: Set(None),
                     ..Default::default()
                 }
@@ -396,9 +397,30 @@ impl Store {
         Ok(())
     }
 
-    /// Marks every pending cell failed with [`INTERRUPTED_MESSAGE`]; call at start-up.
-    /// Returns how many cells changed.
-    pub async fn interrupt_pending(&self) -> Result<u64, StoreError> {
+    /// Marks the given cells failed with [`INTERRUPTED_MESSAGE`] if they are still
+    /// pending: a stopping server calls it for the cells it was running. Returns how many
+    /// cells changed.
+    pub async fn interrupt_cells(&self, ids: &[i64]) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.interrupt_where(job_cell::Column::Id.is_in(ids.iter().copied()))
+            .await
+    }
+
+    /// Marks failed, with [`INTERRUPTED_MESSAGE`], the pending cells started before
+    /// `started_before` (Unix seconds). A live server finishes every cell within its
+    /// module deadline, so a cell pending for longer belongs to a server that stopped
+    /// without saying so; instances sharing a database never touch each other's live work.
+    pub async fn interrupt_stale(&self, started_before: i64) -> Result<u64, StoreError> {
+        self.interrupt_where(job_cell::Column::StartedAt.lt(started_before))
+            .await
+    }
+
+    async fn interrupt_where(
+        &self,
+        condition: sea_orm::sea_query::SimpleExpr,
+    ) -> Result<u64, StoreError> {
         let updated = job_cell::Entity::update_many()
             .col_expr(
                 job_cell::Column::Status,
@@ -407,8 +429,60 @@ impl Store {
             .col_expr(job_cell::Column::Error, Expr::value(INTERRUPTED_MESSAGE))
             .col_expr(job_cell::Column::FinishedAt, Expr::value(now()))
             .filter(job_cell::Column::Status.eq(CellStatus::Pending.as_str()))
+            .filter(condition)
             .exec(&self.db)
             .await?;
         Ok(updated.rows_affected)
+    }
+
+    /// Puts the failed cells of one of the user's jobs back to pending, to be run again,
+    /// and returns them. Done cells keep their results.
+    pub async fn retry_failed(
+        &self,
+        job_id: i64,
+        user_id: i64,
+    ) -> Result<Vec<CellRecord>, StoreError> {
+        let owned = job::Entity::find_by_id(job_id)
+            .filter(job::Column::UserId.eq(user_id))
+            .one(&self.db)
+            .await?
+            .is_some();
+        if !owned {
+            return Err(StoreError::NotFound("job"));
+        }
+        let failed = job_cell::Entity::find()
+            .filter(job_cell::Column::JobId.eq(job_id))
+            .filter(job_cell::Column::Status.eq(CellStatus::Failed.as_str()))
+            .order_by_asc(job_cell::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut restarted = Vec::with_capacity(failed.len());
+        for cell in failed {
+            // One by one, each only if still failed: when two requests retry the same
+            // job at once, every cell is taken (and run) by one of them only.
+            let started = now();
+            let updated = job_cell::Entity::update_many()
+                .col_expr(
+                    job_cell::Column::Status,
+                    Expr::value(CellStatus::Pending.as_str()),
+                )
+                .col_expr(job_cell::Column::Error, Expr::value(Option::<String>::None))
+                .col_expr(job_cell::Column::StartedAt, Expr::value(started))
+                .col_expr(
+                    job_cell::Column::FinishedAt,
+                    Expr::value(Option::<i64>::None),
+                )
+                .filter(job_cell::Column::Id.eq(cell.id))
+                .filter(job_cell::Column::Status.eq(CellStatus::Failed.as_str()))
+                .exec(&self.db)
+                .await?;
+            if updated.rows_affected == 1 {
+                let mut record = CellRecord::try_from(cell)?;
+                record.status = CellStatus::Pending;
+                record.error = None;
+                restarted.push(record);
+            }
+        }
+        Ok(restarted)
     }
 }

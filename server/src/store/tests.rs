@@ -573,8 +573,20 @@ async fn pending_cells_are_interrupted(store: Store) {
         .finish_cell(cells[0].id, CellOutcome::Done("{}".into()))
         .await
         .unwrap();
-    assert_eq!(store.interrupt_pending().await.unwrap(), 3);
-    assert_eq!(store.interrupt_pending().await.unwrap(), 0);
+    // What a stopping server was running: only those cells, and only pending ones.
+    assert_eq!(
+        store
+            .interrupt_cells(&[cells[0].id, cells[1].id])
+            .await
+            .unwrap(),
+        1
+    );
+    // Cells started now are not stale for a cut-off in the past...
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(store.interrupt_stale(now - 60).await.unwrap(), 0);
+    // ...and are for one in the future.
+    assert_eq!(store.interrupt_stale(now + 60).await.unwrap(), 2);
+    assert_eq!(store.interrupt_stale(now + 60).await.unwrap(), 0);
     let (_, cells) = store.job(job.id, me.id).await.unwrap().unwrap();
     assert_eq!(cells[0].status, CellStatus::Done);
     assert_eq!(cells[0].error, None);
@@ -584,6 +596,56 @@ async fn pending_cells_are_interrupted(store: Store) {
     }
 }
 db_test!(interrupt, pending_cells_are_interrupted);
+
+async fn failed_cells_can_be_retried(store: Store) {
+    let me = store.create_user("me", GOOD_PASSWORD, true).await.unwrap();
+    let you = store
+        .create_user("you", GOOD_PASSWORD, false)
+        .await
+        .unwrap();
+    let (job, cells) = store
+        .create_job(
+            me.id,
+            None,
+            &values(&[("a", "text")]),
+            &modules(&["m1", "m2", "m3"]),
+        )
+        .await
+        .unwrap();
+    store
+        .finish_cell(cells[0].id, CellOutcome::Done("{\"results\":[]}".into()))
+        .await
+        .unwrap();
+    store
+        .finish_cell(cells[1].id, CellOutcome::Failed("boom".into()))
+        .await
+        .unwrap();
+    // Another user cannot restart my job.
+    assert!(matches!(
+        store.retry_failed(job.id, you.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let restarted = store.retry_failed(job.id, me.id).await.unwrap();
+    assert_eq!(restarted.len(), 1);
+    assert_eq!(restarted[0].id, cells[1].id);
+    assert_eq!(restarted[0].status, CellStatus::Pending);
+    // Nothing is failed any more, so a second retry takes nothing.
+    assert!(store.retry_failed(job.id, me.id).await.unwrap().is_empty());
+    let (_, now_cells) = store.job(job.id, me.id).await.unwrap().unwrap();
+    assert_eq!(now_cells[0].status, CellStatus::Done);
+    assert_eq!(
+        now_cells[0].result_json.as_deref(),
+        Some("{\"results\":[]}")
+    );
+    assert_eq!(now_cells[1].status, CellStatus::Pending);
+    assert_eq!(now_cells[1].error, None);
+    assert_eq!(now_cells[2].status, CellStatus::Pending);
+    store
+        .finish_cell(cells[1].id, CellOutcome::Done("{}".into()))
+        .await
+        .unwrap();
+}
+db_test!(retry, failed_cells_can_be_retried);
 
 async fn module_states(store: Store) {
     assert!(store.disabled_modules().await.unwrap().is_empty());

@@ -171,16 +171,10 @@ async fn start_job(
     if values.is_empty() {
         return fail("Enter at least one value.");
     }
-    let descriptors = match web.client.modules().await {
-        Ok(list) => list,
+    let usable = match usable_modules(web).await {
+        Ok(usable) => usable,
         Err(message) => return fail(&message),
     };
-    let disabled = web.store.disabled_modules().await.unwrap_or_default();
-    let usable: HashMap<String, app::ModuleDescriptor> = descriptors
-        .into_iter()
-        .filter(|d| d.module_type == ModuleType::Expansion && !disabled.contains(&d.name))
-        .map(|d| (d.name.clone(), d))
-        .collect();
     let mut seen = HashSet::new();
     let modules: Vec<String> = modules
         .into_iter()
@@ -230,6 +224,51 @@ async fn start_job(
         tracing::warn!("could not trim the history: {error}");
     }
     back(&format!("/jobs/{}", job.id))
+}
+
+/// The enrichment modules a query may use now: served by the backend and enabled.
+async fn usable_modules(web: &Web) -> Result<HashMap<String, app::ModuleDescriptor>, String> {
+    let descriptors = web.client.modules().await?;
+    let disabled = web.store.disabled_modules().await.map_err(|error| {
+        tracing::error!("database: {error}");
+        "The database is unavailable; try again shortly.".to_owned()
+    })?;
+    Ok(descriptors
+        .into_iter()
+        .filter(|d| d.module_type == ModuleType::Expansion && !disabled.contains(&d.name))
+        .map(|d| (d.name.clone(), d))
+        .collect())
+}
+
+/// Runs the failed results of a query again (a module that timed out, a server that
+/// stopped); results that are in stay as they are.
+pub async fn retry_job(
+    State(web): State<Web>,
+    session: Session,
+    Form(form): Form<JobIdForm>,
+) -> Response {
+    let page = format!("/jobs/{}", form.id);
+    let Some(user) = current_user(&web, &session).await else {
+        return login_again(&page);
+    };
+    let usable = match usable_modules(&web).await {
+        Ok(usable) => usable,
+        Err(message) => return back(&format!("{page}?error={}", query_value(&message))),
+    };
+    match web.store.retry_failed(form.id, user.id).await {
+        Ok(cells) => {
+            spawn_cells(web.clone(), cells, &usable);
+            back(&page)
+        }
+        Err(crate::store::StoreError::NotFound(_)) => back("/history"),
+        Err(error) => {
+            tracing::error!("database: {error}");
+            back(&format!(
+                "{page}?error={}",
+                query_value("The database is unavailable; try again shortly.")
+            ))
+        }
+    }
 }
 
 /// Deletes a query of the signed-in user's history, with its pivots.

@@ -46,26 +46,28 @@ pub fn query_body(
     }
 }
 
-/// Starts every cell in the background.
-pub fn spawn_cells(
-    web: Web,
-    cells: Vec<CellRecord>,
-    descriptors: &HashMap<String, ModuleDescriptor>,
-) {
+/// Starts every cell in the background. `usable` holds the modules a query may use now
+/// (loaded and enabled); a cell whose module is not among them fails at once.
+pub fn spawn_cells(web: Web, cells: Vec<CellRecord>, usable: &HashMap<String, ModuleDescriptor>) {
     for cell in cells {
-        let standard = descriptors
-            .get(&cell.module)
-            .is_some_and(takes_standard_format);
+        let standard = usable.get(&cell.module).map(takes_standard_format);
         let web = web.clone();
+        web.running.started(cell.id);
         tokio::spawn(async move {
-            let body = query_body(&cell.module, &cell.value, &cell.value_type, standard);
-            let outcome = match web.client.query(&cell.module, body).await {
-                ModuleAnswer::Results(value) => CellOutcome::Done(value.to_string()),
-                ModuleAnswer::Failed(message) => CellOutcome::Failed(message),
+            let outcome = match standard {
+                None => CellOutcome::Failed("This module is not available any more.".into()),
+                Some(standard) => {
+                    let body = query_body(&cell.module, &cell.value, &cell.value_type, standard);
+                    match web.client.query(&cell.module, body).await {
+                        ModuleAnswer::Results(value) => CellOutcome::Done(value.to_string()),
+                        ModuleAnswer::Failed(message) => CellOutcome::Failed(message),
+                    }
+                }
             };
             if let Err(error) = web.store.finish_cell(cell.id, outcome).await {
                 tracing::error!(cell = cell.id, "could not store a result: {error}");
             }
+            web.running.finished(cell.id);
         });
     }
 }

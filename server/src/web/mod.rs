@@ -10,6 +10,7 @@ mod login_limiter;
 mod markdown;
 pub mod module_client;
 mod render;
+mod running;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
 pub use login_limiter::LoginLimiter;
 pub use module_client::{InProcess, ModuleClient, Remote};
+pub use running::RunningCells;
 
 use crate::store::{DbSessionStore, Store};
 
@@ -53,6 +55,9 @@ pub struct WebContext {
     /// Cookies only over HTTPS (and http://localhost, which browsers treat as secure).
     pub secure_cookies: bool,
     pub site_root: PathBuf,
+    /// How long the UI waits for one module (`--ui-timeout`).
+    pub module_deadline: Duration,
+    pub running: RunningCells,
 }
 
 pub type Web = Arc<WebContext>;
@@ -115,6 +120,7 @@ pub fn router(web: Web) -> Router {
         .route("/action/login", post(actions::login))
         .route("/action/logout", post(actions::logout))
         .route("/action/jobs", post(actions::new_job))
+        .route("/action/jobs/retry", post(actions::retry_job))
         .route("/action/pivot", post(actions::pivot))
         .route("/action/history/delete", post(actions::delete_job))
         .route("/action/admin/module-state", post(actions::module_state))
@@ -226,7 +232,7 @@ pub async fn sync_stored_settings(web: &WebContext) {
 }
 
 /// Other instances sharing the database may change settings: read them again regularly,
-/// and delete expired sessions.
+/// delete expired sessions, and close cells left pending by a server that stopped.
 pub fn spawn_maintenance(web: Web) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -239,8 +245,31 @@ pub fn spawn_maintenance(web: Web) {
             {
                 tracing::warn!("could not delete expired sessions: {error}");
             }
+            sweep_stale_cells(&web).await;
         }
     });
+}
+
+/// Marks interrupted the cells pending for longer than any live server would take.
+pub async fn sweep_stale_cells(web: &WebContext) {
+    let cutoff = web.module_deadline + running::STALE_GRACE;
+    let started_before = time::OffsetDateTime::now_utc().unix_timestamp()
+        - i64::try_from(cutoff.as_secs()).unwrap_or(i64::MAX);
+    match web.store.interrupt_stale(started_before).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!("{n} results were left pending by a stopped server"),
+        Err(error) => tracing::warn!("could not close stale results: {error}"),
+    }
+}
+
+/// On shutdown: the cells this process is still running will never finish; say so now.
+pub async fn interrupt_running(web: &WebContext) {
+    let ids = web.running.ids();
+    match web.store.interrupt_cells(&ids).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!("{n} running results were interrupted by the shutdown"),
+        Err(error) => tracing::warn!("could not mark interrupted results: {error}"),
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub struct TestServer {
     pub web: String,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<Result<(), server::startup::StartupError>>>,
 }
 
 impl Drop for TestServer {
@@ -43,6 +44,19 @@ pub fn fixtures() -> PathBuf {
 }
 
 impl TestServer {
+    /// Shuts the server down as a signal would, and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            running
+                .await
+                .expect("server task")
+                .expect("server stops cleanly");
+        }
+    }
+
     /// `GET <api><path>` as JSON.
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let response = self
@@ -86,7 +100,7 @@ pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
     let api_url = format!("http://{}", api.local_addr().expect("api address"));
     let web_url = format!("http://{}", web.local_addr().expect("web address"));
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(server::launch(state, api, Some((web, ui)), async move {
+    let running = tokio::spawn(server::launch(state, api, Some((web, ui)), async move {
         let _ = stopped.await;
     }));
     TestServer {
@@ -94,6 +108,7 @@ pub async fn start(args: &[&str], vars: &[(&str, &str)]) -> TestServer {
         web: web_url,
         client: client(),
         stop: Some(stop),
+        running: Some(running),
     }
 }
 

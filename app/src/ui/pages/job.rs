@@ -1,7 +1,7 @@
 //! A query's results, per value and module, filled in as modules finish.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::error_text;
 use crate::ui::components::results::ResultPanel;
@@ -11,6 +11,7 @@ use crate::web::{CellState, CellView, JobView};
 #[component]
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
+    let error = use_query_map().with_untracked(|q| q.get("error"));
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
     // Bumped to fetch the job again while modules are still running.
     let tick = RwSignal::new(0u32);
@@ -34,6 +35,7 @@ pub fn JobPage() -> impl IntoView {
         }
     });
     view! {
+        {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match job.await {
@@ -48,6 +50,7 @@ pub fn JobPage() -> impl IntoView {
 #[component]
 fn JobResults(job: JobView) -> impl IntoView {
     let pending = job.pending();
+    let failed = job.failed();
     let total = job.cells.len();
     let job_id = job.id;
     let again = format!("/?parent={}", job.id);
@@ -60,6 +63,14 @@ fn JobResults(job: JobView) -> impl IntoView {
             "Modules: " {job.modules.join(", ")} ". "
             <a href=again>"New pivot from this query…"</a>
         </p>
+        {(failed > 0).then(|| view! {
+            <form method="post" action="/action/jobs/retry" class="inline retry">
+                <input type="hidden" name="id" value=job_id/>
+                <button type="submit">
+                    {if failed == 1 { "Run the failed module again".to_owned() } else { format!("Run the {failed} failed results again") }}
+                </button>
+            </form>
+        })}
         <p class="progress" role="status" aria-live="polite">
             {if pending == 0 {
                 format!("All {total} results are in.")

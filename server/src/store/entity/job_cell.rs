@@ -17,6 +17,8 @@ pub struct Model {
     pub result_json: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub error: Option<String>,
+    /// Unix seconds: when the cell was (last) started; stale pending cells are found by it.
+    pub started_at: i64,
     /// Unix seconds.
     pub finished_at: Option<i64>,
 }
