@@ -216,6 +216,30 @@ async fn deployment_settings_fill_missing_config_and_stay_secret() {
 }
 
 #[tokio::test]
+async fn pinned_settings_cannot_be_overridden_by_a_query() {
+    let vars = [
+        (
+            "MISP_MODULES_CONFIG_ECHO_BASE_URL",
+            "https://pinned.example",
+        ),
+        ("MISP_MODULES_PINNED_SETTINGS", "config_echo.base_url"),
+    ];
+    let custom = common::fixtures().join("custom");
+    let server = common::start(&["-c", custom.to_str().unwrap()], &vars).await;
+    let answer = query(
+        &server,
+        json!({"module": "config_echo", "text": "x",
+               "config": {"base_url": "http://127.0.0.1:6379/", "apikey": "mine"}}),
+    )
+    .await;
+    // The pinned key keeps the operator's value; the others stay the caller's.
+    assert_eq!(
+        answer["results"][0]["values"][0],
+        json!({"apikey": "mine", "base_url": "https://pinned.example"})
+    );
+}
+
+#[tokio::test]
 async fn custom_modules_load_skip_and_override() {
     let server = common::start_with_custom_modules().await;
     let listed: Value = server.get_json("/modules").await;

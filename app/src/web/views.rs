@@ -167,6 +167,8 @@ pub struct SettingState {
     pub stored: bool,
     /// Provided by the server's environment.
     pub from_environment: bool,
+    /// Pinned by the operator: a query's own value for it is ignored.
+    pub pinned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -81,8 +81,10 @@ impl Engine {
     }
 
     /// Fills the config keys a query body leaves missing or empty: the query's own values
-    /// win, then the stored settings, then the environment.
+    /// win, then the stored settings, then the environment. For keys the operator pinned
+    /// the query's value is dropped first.
     pub fn fill_settings(&self, module: &str, body: &mut Map<String, Value>) {
+        self.defaults.strip_pinned(module, body);
         self.stored
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -2,9 +2,11 @@
 //!
 //! MISP, FlowIntel and the web UI each send their own `config`; a deployment that sets
 //! `VIRUSTOTAL_API_KEY` (or `MISP_MODULES_<MODULE>_<KEY>`) once lets all of them share a key.
-//! A value the query sends wins; an absent or empty one is filled from here.
+//! A value the query sends wins; an absent or empty one is filled from here. Keys the
+//! operator pins (`MISP_MODULES_PINNED_SETTINGS`) are the exception: for them the query's
+//! value is dropped, so a caller cannot point a module at another file, host or service.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -34,6 +36,10 @@ const WELL_KNOWN: &[(&str, &[(&str, &str)])] = &[
     ("RECORDED_FUTURE_API_KEY", &[("recordedfuture", "token")]),
 ];
 
+/// The variable listing pinned settings: `module.key` entries (or `module.*` for every
+/// key of a module), separated by commas or white space.
+pub const PINNED_VARIABLE: &str = "MISP_MODULES_PINNED_SETTINGS";
+
 /// `MISP_MODULES_<MODULE>_<KEY>`, upper-cased, anything but letters and digits as `_`.
 pub fn config_env_name(module: &str, key: &str) -> String {
     format!("MISP_MODULES_{}_{}", env_word(module), env_word(key))
@@ -55,6 +61,8 @@ fn env_word(text: &str) -> String {
 #[derive(Default, Clone)]
 pub struct ConfigDefaults {
     values: HashMap<String, BTreeMap<String, String>>,
+    /// (module, key) pairs a query may not set.
+    pinned: HashSet<(String, String)>,
 }
 
 impl fmt::Debug for ConfigDefaults {
@@ -66,6 +74,7 @@ impl fmt::Debug for ConfigDefaults {
             .collect();
         f.debug_struct("ConfigDefaults")
             .field("keys", &keys)
+            .field("pinned", &self.pinned)
             .finish()
     }
 }
@@ -83,8 +92,29 @@ impl ConfigDefaults {
             .filter(|(_, value)| !value.is_empty())
             .collect();
         let mut defaults = Self::default();
+        let pins: Vec<(&str, &str)> = vars
+            .get(PINNED_VARIABLE)
+            .map(|list| {
+                list.split(|c: char| c == ',' || c.is_whitespace())
+                    .filter_map(|entry| entry.split_once('.'))
+                    .collect()
+            })
+            .unwrap_or_default();
         for module in registry.iter() {
             let keys = module.config_keys();
+            for (pinned_module, pinned_key) in &pins {
+                if *pinned_module != module.name() {
+                    continue;
+                }
+                for key in keys
+                    .iter()
+                    .filter(|k| *pinned_key == "*" || k == pinned_key)
+                {
+                    defaults
+                        .pinned
+                        .insert((module.name().to_owned(), key.clone()));
+                }
+            }
             for (variable, targets) in WELL_KNOWN {
                 let Some(value) = vars.get(*variable) else {
                     continue;
@@ -118,6 +148,19 @@ impl ConfigDefaults {
             .get(module)
             .map(|keys| keys.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Whether `key` of `module` is pinned: only the deployment sets it.
+    pub fn is_pinned(&self, module: &str, key: &str) -> bool {
+        self.pinned.contains(&(module.to_owned(), key.to_owned()))
+    }
+
+    /// Drops the values a query gives for pinned keys, so that [`ConfigDefaults::fill`]
+    /// (of any layer) puts the deployment's value there, or nothing.
+    pub fn strip_pinned(&self, module: &str, body: &mut Map<String, Value>) {
+        if let Some(Value::Object(config)) = body.get_mut("config") {
+            config.retain(|key, _| !self.is_pinned(module, key));
+        }
     }
 
     /// Fills the `config` of a query body with the deployment values it leaves out or
@@ -258,6 +301,39 @@ mod tests {
             !body.contains_key("config"),
             "no config is invented when nothing fills it"
         );
+    }
+
+    #[test]
+    fn pinned_keys_ignore_the_query() {
+        let defaults = ConfigDefaults::from_vars(
+            &registry(),
+            vars(&[
+                ("MISP_MODULES_DNS_NAMESERVER", "192.0.2.53"),
+                (
+                    PINNED_VARIABLE,
+                    "dns.nameserver, virustotal.*  dns.undeclared",
+                ),
+            ]),
+        );
+        assert!(defaults.is_pinned("dns", "nameserver"));
+        assert!(defaults.is_pinned("virustotal", "apikey"));
+        assert!(defaults.is_pinned("virustotal", "event_limit"));
+        assert!(!defaults.is_pinned("dns", "undeclared"));
+        let mut body = json!({"config": {"nameserver": "127.0.0.1"}})
+            .as_object()
+            .cloned()
+            .unwrap();
+        defaults.strip_pinned("dns", &mut body);
+        defaults.fill("dns", &mut body);
+        assert_eq!(body["config"]["nameserver"], "192.0.2.53");
+        // Pinned without a value: the caller's value is dropped, nothing replaces it.
+        let mut body = json!({"config": {"apikey": "callers", "other": 1}})
+            .as_object()
+            .cloned()
+            .unwrap();
+        defaults.strip_pinned("virustotal", &mut body);
+        defaults.fill("virustotal", &mut body);
+        assert_eq!(body["config"], json!({"other": 1}));
     }
 
     #[test]

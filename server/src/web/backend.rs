@@ -152,6 +152,7 @@ impl UiBackend for WebBackend {
                         .map(|key| SettingState {
                             stored: stored_keys.contains(&key),
                             from_environment: environment.contains(&key),
+                            pinned: self.0.engine.defaults().is_pinned(&d.name, &key),
                             key,
                         })
                         .collect(),

@@ -122,6 +122,7 @@ fn setting_form(module: String, setting: SettingState) -> impl IntoView {
         key,
         stored,
         from_environment,
+        pinned,
     } = setting;
     let status = match (stored, from_environment) {
         (true, _) => "set",
@@ -133,7 +134,10 @@ fn setting_form(module: String, setting: SettingState) -> impl IntoView {
         <form method="post" action="/action/admin/setting" class="setting">
             <input type="hidden" name="module" value=module.clone()/>
             <input type="hidden" name="key" value=key.clone()/>
-            <label for=id.clone()>{key.clone()} " " <span class="setting-status">{status}</span></label>
+            <label for=id.clone()>
+                {key.clone()} " " <span class="setting-status">{status}</span>
+                {pinned.then(|| view! { " " <span class="badge" title="Queries cannot override this setting">"pinned"</span> })}
+            </label>
             <input id=id type="password" name="value" autocomplete="off" placeholder="new value"/>
             <button type="submit">"Save"</button>
             {stored.then(|| view! { <button type="submit" name="clear" value="1">"Clear"</button> })}
