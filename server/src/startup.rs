@@ -14,7 +14,7 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 
 use crate::api::statistics::Statistics;
-use crate::api::{CachedJson, openapi_document};
+use crate::api::{CachedJson, ModuleList, openapi_document};
 use crate::cli::Cli;
 
 /// The misp-modules version whose protocol this server speaks; `/version` reports it
@@ -43,9 +43,10 @@ pub struct Limits {
     pub max_timeout_seconds: u64,
 }
 
-/// Answers computed once, since the module set does not change while serving.
+/// Answers computed once, since the module set does not change while serving (the list
+/// follows the modules an administrator disables).
 pub struct CachedAnswers {
-    pub modules: CachedJson,
+    pub modules: ModuleList,
     pub healthcheck: CachedJson,
     pub version: CachedJson,
     pub openapi: CachedJson,
@@ -84,7 +85,7 @@ pub async fn build_state(
     );
     let server_url = format!("http://{}:{}", cli.listen, cli.port);
     let cached = CachedAnswers {
-        modules: CachedJson::new(&serde_json::to_value(&descriptors).unwrap_or_default()),
+        modules: ModuleList::new(descriptors.clone()),
         healthcheck: CachedJson::new(&json!({"status": true})),
         version: CachedJson::new(&json!({"version": PROTOCOL_VERSION})),
         openapi: CachedJson::new(&openapi_document(&descriptors, &server_url)),

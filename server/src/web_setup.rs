@@ -76,7 +76,7 @@ pub async fn build_web(
         module_deadline: deadline,
         running: RunningCells::default(),
     });
-    crate::web::sync_stored_settings(&web).await;
+    crate::web::sync_from_store(&web).await;
     crate::web::sweep_stale_cells(&web).await;
     Ok(web)
 }

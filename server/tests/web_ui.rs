@@ -662,6 +662,40 @@ async fn analysts_cannot_administer_and_disabled_modules_are_gone() {
         "{}",
         location(&started)
     );
+
+    // Off on the module API as well: not listed, and refused by name.
+    let api_names = |list: Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let listed = api_names(server.get_json("/modules").await);
+    assert!(!listed.iter().any(|n| n == "countrycode"));
+    assert!(listed.iter().any(|n| n == "hygiene"));
+    let refused: Value = server
+        .client
+        .post(format!("{}/query", server.api))
+        .json(&serde_json::json!({"module": "countrycode", "domain": "example.be"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        serde_json::json!({"error": "Module disabled by the administrator: countrycode"})
+    );
+    admin
+        .post(
+            "/action/admin/module-state",
+            &[("module", "countrycode"), ("enabled", "true")],
+        )
+        .await;
+    let listed = api_names(server.get_json("/modules").await);
+    assert!(listed.iter().any(|n| n == "countrycode"));
 }
 
 #[tokio::test]

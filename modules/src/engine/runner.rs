@@ -1,7 +1,7 @@
 //! Runs one query: deployment settings, a per-module concurrency cap, a hard deadline and
 //! panic isolation. Nothing a module does here can disturb another query.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -39,6 +39,8 @@ pub enum Outcome {
     Timeout,
     /// No module of that name is loaded.
     UnknownModule,
+    /// The module is loaded but an administrator turned it off.
+    Disabled,
 }
 
 pub struct Engine {
@@ -47,6 +49,9 @@ pub struct Engine {
     /// Settings an administrator stored through the web UI. They fill a query's empty keys
     /// before the environment's `defaults` do, and can change while serving.
     stored: RwLock<ConfigDefaults>,
+    /// Modules an administrator turned off in the web UI: absent from listings, refused
+    /// by `run`. Replaced whole, so readers can tell a change by the pointer.
+    disabled: RwLock<Arc<HashSet<String>>>,
     permits: HashMap<String, Arc<Semaphore>>,
 }
 
@@ -63,6 +68,7 @@ impl Engine {
             registry,
             defaults,
             stored: RwLock::new(ConfigDefaults::default()),
+            disabled: RwLock::default(),
             permits,
         }
     }
@@ -92,6 +98,26 @@ impl Engine {
         self.defaults.fill(module, body);
     }
 
+    /// Replaces the set of disabled modules.
+    pub fn set_disabled(&self, modules: HashSet<String>) {
+        let mut current = self.disabled.write().unwrap_or_else(|p| p.into_inner());
+        if **current != modules {
+            *current = Arc::new(modules);
+        }
+    }
+
+    /// The disabled modules; the same `Arc` until the set changes.
+    pub fn disabled(&self) -> Arc<HashSet<String>> {
+        Arc::clone(&self.disabled.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn is_disabled(&self, module: &str) -> bool {
+        self.disabled
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(module)
+    }
+
     /// Keys of `module` that have a stored (web UI) value, never the values.
     pub fn stored_keys_for(&self, module: &str) -> Vec<String> {
         self.stored
@@ -111,6 +137,9 @@ impl Engine {
         else {
             return Outcome::UnknownModule;
         };
+        if self.is_disabled(module) {
+            return Outcome::Disabled;
+        }
         self.fill_settings(module, &mut body);
         let secrets = config_values(&body);
         let found = Arc::clone(found);
@@ -259,6 +288,28 @@ mod tests {
             Outcome::Answer(v) => assert_eq!(v, json!({"config": {"key": "from-env"}})),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn disabled_modules_do_not_run() {
+        let engine = engine(Arc::default());
+        let second = Duration::from_secs(1);
+        let before = engine.disabled();
+        engine.set_disabled(HashSet::from(["probe".to_owned()]));
+        assert!(!Arc::ptr_eq(&before, &engine.disabled()));
+        assert!(matches!(
+            engine.run("probe", body("ok"), second).await,
+            Outcome::Disabled
+        ));
+        // The same set again is no change.
+        let now = engine.disabled();
+        engine.set_disabled(HashSet::from(["probe".to_owned()]));
+        assert!(Arc::ptr_eq(&now, &engine.disabled()));
+        engine.set_disabled(HashSet::new());
+        assert!(matches!(
+            engine.run("probe", body("ok"), second).await,
+            Outcome::Answer(_)
+        ));
     }
 
     #[tokio::test]

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub use cached::CachedJson;
+pub use modules_list::ModuleList;
 pub use openapi::{escape as escape_html, openapi_document};
 pub use timeout::parse_timeout;
 

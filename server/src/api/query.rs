@@ -51,7 +51,8 @@ pub async fn query(
     };
     tracing::debug!(module, body = %redact::redacted(&body), "query");
 
-    let known = state.engine.registry().get(&module).is_some();
+    let known =
+        state.engine.registry().get(&module).is_some() && !state.engine.is_disabled(&module);
     // Counted as in flight until finished; a query whose client leaves is only uncounted.
     let tracker = known.then(|| state.statistics.track(&module, request_bytes));
     let started = Instant::now();
@@ -70,6 +71,10 @@ pub async fn query(
         Outcome::Timeout => (json!({"error": TIMEOUT_ERROR}), OutcomeKind::Timeout),
         Outcome::UnknownModule => (
             json!({"error": format!("Module not found: {module}")}),
+            OutcomeKind::Unknown,
+        ),
+        Outcome::Disabled => (
+            json!({"error": format!("Module disabled by the administrator: {module}")}),
             OutcomeKind::Unknown,
         ),
     };

@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use super::auth::{current_user, sign_in, sign_out};
 use super::jobs::spawn_cells;
-use super::{Web, sync_stored_settings};
+use super::{Web, sync_from_store};
 use crate::store::UserRecord;
 use app::web::query_value;
 
@@ -316,6 +316,7 @@ pub async fn module_state(
     {
         Ok(()) => {
             tracing::info!(target: "audit", user = %user.username, module = %form.module, enabled = form.enabled, "module state changed");
+            sync_from_store(&web).await;
             admin_done(&format!(
                 "{} is now {}.",
                 form.module,
@@ -352,7 +353,7 @@ pub async fn module_setting(
         Ok(()) => {
             // Never the value: who changed which key, and whether it was set or cleared.
             tracing::info!(target: "audit", user = %user.username, module = %form.module, key = %form.key, cleared = clearing, "module setting changed");
-            sync_stored_settings(&web).await;
+            sync_from_store(&web).await;
             admin_done(&format!(
                 "{} of {} was {}.",
                 form.key,

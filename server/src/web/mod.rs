@@ -217,8 +217,9 @@ pub fn credential_like(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
-/// Loads the stored settings into the engine, so they also fill queries on the module API.
-pub async fn sync_stored_settings(web: &WebContext) {
+/// Loads what administrators stored into the engine: module settings (they also fill
+/// queries on the module API) and disabled modules (off on the module API too).
+pub async fn sync_from_store(web: &WebContext) {
     match web.store.settings().await {
         Ok(rows) => {
             let mut settings = ConfigDefaults::default();
@@ -229,16 +230,21 @@ pub async fn sync_stored_settings(web: &WebContext) {
         }
         Err(error) => tracing::error!("could not read stored module settings: {error}"),
     }
+    match web.store.disabled_modules().await {
+        Ok(disabled) => web.engine.set_disabled(disabled),
+        Err(error) => tracing::error!("could not read module states: {error}"),
+    }
 }
 
-/// Other instances sharing the database may change settings: read them again regularly,
-/// delete expired sessions, and close cells left pending by a server that stopped.
+/// Other instances sharing the database may change settings and module states: read them
+/// again regularly, delete expired sessions, and close cells left pending by a server
+/// that stopped.
 pub fn spawn_maintenance(web: Web) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tick.tick().await;
-            sync_stored_settings(&web).await;
+            sync_from_store(&web).await;
             if let Err(error) = DbSessionStore::new(web.store.connection().clone())
                 .delete_expired()
                 .await

@@ -57,6 +57,9 @@ impl ModuleClient for InProcess {
                 self.deadline.as_secs()
             )),
             Outcome::UnknownModule => ModuleAnswer::Failed("This module is not loaded.".into()),
+            Outcome::Disabled => {
+                ModuleAnswer::Failed("An administrator disabled this module.".into())
+            }
         }
     }
 

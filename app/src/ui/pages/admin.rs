@@ -29,6 +29,7 @@ pub fn AdminPage() -> impl IntoView {
         </Suspense>
         <h2>"Modules"</h2>
         <p class="muted">
+            "A disabled module is off everywhere: it leaves the query page and the module API (its /modules list and /query). "
             "Stored settings are encrypted and never shown again. They fill the keys that a query leaves empty, in this UI and on the module API."
         </p>
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
