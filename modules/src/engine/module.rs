@@ -41,17 +41,58 @@ pub trait Module: Send + Sync + 'static {
     }
 }
 
-/// Builds a descriptor from JSON literals; used by every built-in module.
+/// Meta keys every reference module carries, with the empty value of their JSON type.
+/// MISP and other clients read them without checking that they exist.
+const META_DEFAULTS: &[(&str, fn() -> Value)] = &[
+    ("features", || Value::String(String::new())),
+    ("input", || Value::String(String::new())),
+    ("output", || Value::String(String::new())),
+    ("logo", || Value::String(String::new())),
+    ("references", || Value::Array(Vec::new())),
+    ("requirements", || Value::Array(Vec::new())),
+];
+
+/// Builds a descriptor from JSON literals; used by every built-in module. Meta keys the
+/// module leaves out get their empty value, so every descriptor has the reference's keys.
 pub fn descriptor(
     name: &str,
     module_type: ModuleType,
     mispattributes: Value,
-    meta: Value,
+    mut meta: Value,
 ) -> ModuleDescriptor {
+    if let Value::Object(map) = &mut meta {
+        for (key, empty) in META_DEFAULTS {
+            let entry = map.entry(*key).or_insert_with(empty);
+            if entry.is_null() {
+                *entry = empty();
+            }
+        }
+    }
     ModuleDescriptor {
         name: name.to_owned(),
         module_type,
         mispattributes,
         meta,
+    }
+}
+
+#[cfg(test)]
+mod descriptor_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_meta_keys_get_empty_values_of_their_type() {
+        let d = descriptor(
+            "x",
+            ModuleType::Expansion,
+            json!({}),
+            json!({"description": "d", "logo": null, "references": ["https://example.org"]}),
+        );
+        assert_eq!(d.meta["features"], "");
+        assert_eq!(d.meta["logo"], "");
+        assert_eq!(d.meta["requirements"], json!([]));
+        assert_eq!(d.meta["references"], json!(["https://example.org"]));
+        assert_eq!(d.meta["description"], "d");
     }
 }
