@@ -150,6 +150,20 @@ async fn pages_need_a_signed_in_user() {
     assert_eq!(login.headers()["x-content-type-options"], "nosniff");
     let page = login.text().await.unwrap();
     assert!(page.contains("action=\"/action/login\""));
+    assert!(!page.contains("plain HTTP"), "loopback needs no warning");
+
+    // Reached by another name over plain HTTP, the Secure cookie would be dropped: say so.
+    let remote = browser
+        .http
+        .get(format!("{}/login", server.web))
+        .header("host", "misp-ui.example:7008")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(remote.contains("plain HTTP") && remote.contains("--insecure-cookies"));
 }
 
 #[tokio::test]

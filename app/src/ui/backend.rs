@@ -35,6 +35,9 @@ impl std::fmt::Display for UiError {
 #[async_trait]
 pub trait UiBackend: Send + Sync + 'static {
     async fn session(&self) -> Option<SessionInfo>;
+    /// A warning for the sign-in page when this request cannot keep a session cookie
+    /// (plain HTTP on an address browsers do not treat as secure).
+    async fn sign_in_warning(&self) -> Option<String>;
     async fn enrichment_modules(&self) -> Result<Vec<ModuleSummary>, UiError>;
     async fn job(&self, id: i64) -> Result<JobView, UiError>;
     async fn history(&self, search: &str) -> Result<Vec<HistoryNode>, UiError>;

@@ -21,6 +21,11 @@ pub async fn whoami() -> Result<Option<SessionInfo>, ServerFnError> {
     Ok(backend()?.session().await)
 }
 
+#[server(endpoint = "sign_in_warning")]
+pub async fn sign_in_warning() -> Result<Option<String>, ServerFnError> {
+    Ok(backend()?.sign_in_warning().await)
+}
+
 #[server(endpoint = "enrichment_modules")]
 pub async fn enrichment_modules() -> Result<Vec<ModuleSummary>, ServerFnError> {
     answer(backend()?.enrichment_modules().await)

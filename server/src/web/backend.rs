@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::auth::current_user;
 use super::render::result_view;
-use super::{Web, config_keys, credential_like};
+use super::{Web, config_keys, likely_required};
 use crate::store::{CellRecord, CellStatus, JobRecord, StoreError, UserRecord};
 
 pub struct WebBackend(pub Web);
@@ -53,6 +53,19 @@ impl UiBackend for WebBackend {
         })
     }
 
+    async fn sign_in_warning(&self) -> Option<String> {
+        if !self.0.secure_cookies {
+            return None;
+        }
+        let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.ok()?;
+        cookie_would_be_dropped(&headers).then(|| {
+            "This address is plain HTTP, so your browser will not keep the sign-in cookie: \
+             signing in would bring you back here. Use https:// (a TLS proxy in front of this \
+             server), http://localhost, or start the server with --insecure-cookies."
+                .to_owned()
+        })
+    }
+
     async fn enrichment_modules(&self) -> Result<Vec<ModuleSummary>, UiError> {
         self.user().await?;
         let disabled = self.0.store.disabled_modules().await.map_err(unavailable)?;
@@ -69,7 +82,7 @@ impl UiBackend for WebBackend {
                 let configured = self.0.client.configured_keys(&d.name);
                 let missing_settings = config_keys(&d)
                     .into_iter()
-                    .filter(|key| credential_like(key) && !configured.contains(key))
+                    .filter(|key| likely_required(key) && !configured.contains(key))
                     .collect();
                 ModuleSummary {
                     description: d
@@ -237,4 +250,66 @@ pub fn history_trees(jobs: Vec<JobRecord>) -> Vec<HistoryNode> {
         }
     }
     roots.into_iter().map(|j| build(j, &mut children)).collect()
+}
+
+/// Whether a browser would refuse a `Secure` cookie for this request: it came over plain
+/// HTTP (no TLS proxy says otherwise) to a host that is not loopback, which browsers treat
+/// as secure even without TLS.
+fn cookie_would_be_dropped(headers: &axum::http::HeaderMap) -> bool {
+    let behind_tls = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    if behind_tls {
+        return false;
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_would_be_dropped;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn with(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (k, v) in pairs {
+            headers.insert(*k, HeaderValue::from_static(v));
+        }
+        headers
+    }
+
+    #[test]
+    fn only_plain_http_to_other_hosts_loses_the_cookie() {
+        for host in [
+            "localhost:7008",
+            "127.0.0.1:7008",
+            "[::1]:7008",
+            "ui.localhost",
+        ] {
+            assert!(!cookie_would_be_dropped(&with(&[("host", host)])), "{host}");
+        }
+        assert!(cookie_would_be_dropped(&with(&[("host", "10.0.0.5:7008")])));
+        assert!(cookie_would_be_dropped(&with(&[(
+            "host",
+            "misp-ui.example"
+        )])));
+        assert!(!cookie_would_be_dropped(&with(&[
+            ("host", "misp-ui.example"),
+            ("x-forwarded-proto", "https")
+        ])));
+    }
 }

@@ -208,13 +208,15 @@ pub fn config_keys(descriptor: &ModuleDescriptor) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Keys that hold credentials: without them a module usually cannot work at all, so the
-/// query page warns about them (other keys are optional tuning).
-pub fn credential_like(key: &str) -> bool {
+/// Keys a module usually cannot work without: credentials, and the local database or
+/// daemon an offline module reads. The query page warns when they have no value; other
+/// keys are optional tuning.
+pub fn likely_required(key: &str) -> bool {
     let key = key.to_lowercase();
-    ["key", "token", "password", "secret", "user"]
+    ["key", "token", "password", "secret", "user", "connection"]
         .iter()
         .any(|word| key.contains(word))
+        || key.ends_with("_db")
 }
 
 /// Loads what administrators stored into the engine: module settings (they also fill
@@ -283,14 +285,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credential_keys_are_recognised() {
+    fn required_keys_are_recognised() {
         for key in [
-            "apikey", "api_key", "Token", "password", "username", "secret",
+            "apikey",
+            "api_key",
+            "Token",
+            "password",
+            "username",
+            "secret",
+            "local_geolite_db",
+            "connection",
         ] {
-            assert!(credential_like(key), "{key}");
+            assert!(likely_required(key), "{key}");
         }
-        for key in ["timeout", "region", "limit", "url"] {
-            assert!(!credential_like(key), "{key}");
+        for key in ["timeout", "region", "limit", "url", "warninglists_path"] {
+            assert!(!likely_required(key), "{key}");
         }
     }
 }

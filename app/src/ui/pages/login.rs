@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::ui::server_fns::sign_in_warning;
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
@@ -14,9 +16,15 @@ pub fn LoginPage() -> impl IntoView {
             _ => "Wrong username or password.",
         })
     });
+    let warning = Resource::new(|| (), |_| sign_in_warning());
     view! {
         <h1>"Sign in"</h1>
         {message.map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                warning.await.ok().flatten().map(|w| view! { <p class="warning-box" role="note">{w}</p> })
+            })}
+        </Suspense>
         <form method="post" action="/action/login" class="login">
             <input type="hidden" name="next" value=next/>
             <label for="username">"Username"</label>
