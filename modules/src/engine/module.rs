@@ -41,16 +41,10 @@ pub trait Module: Send + Sync + 'static {
     }
 }
 
-/// Meta keys every reference module carries, with the empty value of their JSON type.
-/// MISP and other clients read them without checking that they exist.
-const META_DEFAULTS: &[(&str, fn() -> Value)] = &[
-    ("features", || Value::String(String::new())),
-    ("input", || Value::String(String::new())),
-    ("output", || Value::String(String::new())),
-    ("logo", || Value::String(String::new())),
-    ("references", || Value::Array(Vec::new())),
-    ("requirements", || Value::Array(Vec::new())),
-];
+/// Meta keys every reference module carries: text ones, then list ones. MISP and other
+/// clients read them without checking that they exist.
+const TEXT_META_KEYS: &[&str] = &["features", "input", "output", "logo"];
+const LIST_META_KEYS: &[&str] = &["references", "requirements"];
 
 /// Builds a descriptor from JSON literals; used by every built-in module. Meta keys the
 /// module leaves out get their empty value, so every descriptor has the reference's keys.
@@ -61,10 +55,18 @@ pub fn descriptor(
     mut meta: Value,
 ) -> ModuleDescriptor {
     if let Value::Object(map) = &mut meta {
-        for (key, empty) in META_DEFAULTS {
-            let entry = map.entry(*key).or_insert_with(empty);
+        let empties = TEXT_META_KEYS
+            .iter()
+            .map(|key| (key, Value::String(String::new())))
+            .chain(
+                LIST_META_KEYS
+                    .iter()
+                    .map(|key| (key, Value::Array(Vec::new()))),
+            );
+        for (key, empty) in empties {
+            let entry = map.entry(*key).or_insert(Value::Null);
             if entry.is_null() {
-                *entry = empty();
+                *entry = empty;
             }
         }
     }
