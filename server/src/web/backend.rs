@@ -211,7 +211,7 @@ fn cell_view(cell: CellRecord) -> CellView {
         .result_json
         .as_deref()
         .and_then(|text| serde_json::from_str::<Value>(text).ok())
-        .map(|answer| result_view(&answer));
+        .map(|answer| result_view(&answer, Some(&super::jobs::query_uuid(cell.id))));
     CellView {
         id: cell.id,
         state: match cell.status {

@@ -20,9 +20,19 @@ pub fn takes_standard_format(descriptor: &ModuleDescriptor) -> bool {
         == Some("misp_standard")
 }
 
-/// The query body the module expects for one value.
+/// The uuid the query attribute of a cell carries. Derived from the cell, so the results
+/// page can tell which references of an answer point at the queried value.
+pub fn query_uuid(cell_id: i64) -> String {
+    format!(
+        "00000000-0000-4000-8000-{:012x}",
+        cell_id & 0xffff_ffff_ffff
+    )
+}
+
+/// The query body the module expects for one value of cell `cell_id`.
 pub fn query_body(
     module: &str,
+    cell_id: i64,
     value: &str,
     value_type: &str,
     standard: bool,
@@ -33,7 +43,7 @@ pub fn query_body(
             "attribute": {
                 "type": value_type,
                 "value": value,
-                "uuid": modules::misp::new_uuid(),
+                "uuid": query_uuid(cell_id),
             },
             "config": {},
         })
@@ -57,7 +67,13 @@ pub fn spawn_cells(web: Web, cells: Vec<CellRecord>, usable: &HashMap<String, Mo
             let outcome = match standard {
                 None => CellOutcome::Failed("This module is not available any more.".into()),
                 Some(standard) => {
-                    let body = query_body(&cell.module, &cell.value, &cell.value_type, standard);
+                    let body = query_body(
+                        &cell.module,
+                        cell.id,
+                        &cell.value,
+                        &cell.value_type,
+                        standard,
+                    );
                     match web.client.query(&cell.module, body).await {
                         ModuleAnswer::Results(value) => CellOutcome::Done(value.to_string()),
                         ModuleAnswer::Failed(message) => CellOutcome::Failed(message),
@@ -78,16 +94,15 @@ mod tests {
 
     #[test]
     fn bodies_follow_the_module_format() {
-        let legacy = query_body("countrycode", "example.be", "domain", false);
+        let legacy = query_body("countrycode", 1, "example.be", "domain", false);
         assert_eq!(legacy["domain"], "example.be");
         assert_eq!(legacy["module"], "countrycode");
-        let standard = query_body("x", "8.8.8.8", "ip-src", true);
+        let standard = query_body("x", 42, "8.8.8.8", "ip-src", true);
         assert_eq!(standard["attribute"]["value"], "8.8.8.8");
         assert_eq!(standard["attribute"]["type"], "ip-src");
-        assert!(
-            standard["attribute"]["uuid"]
-                .as_str()
-                .is_some_and(|u| u.len() == 36)
+        assert_eq!(
+            standard["attribute"]["uuid"],
+            "00000000-0000-4000-8000-00000000002a"
         );
     }
 }

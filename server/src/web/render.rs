@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::markdown::{parse_markdown, results_markdown};
 
-pub fn result_view(answer: &Value) -> ResultView {
+/// `query_uuid` is the uuid the query gave its attribute: references to it point at the
+/// queried value itself.
+pub fn result_view(answer: &Value, query_uuid: Option<&str>) -> ResultView {
     let results = answer.get("results").unwrap_or(&Value::Null);
     let (objects, attributes) = match results {
         Value::Object(standard) => (
@@ -26,7 +28,7 @@ pub fn result_view(answer: &Value) -> ResultView {
         ),
         _ => (Vec::new(), Vec::new()),
     };
-    let objects = with_reference_names(objects);
+    let objects = with_reference_names(objects, results, query_uuid);
     let other = match results {
         Value::Object(_) | Value::Array(_) | Value::Null => None,
         Value::String(text) => Some(text.clone()),
@@ -111,11 +113,31 @@ fn object_view(object: &Value) -> ObjectView {
     }
 }
 
-fn with_reference_names(mut objects: Vec<ObjectView>) -> Vec<ObjectView> {
-    let names: Vec<(String, String)> = objects
+/// Names what each reference points at: an object of the answer, an attribute of the
+/// answer, or the value that was queried.
+fn with_reference_names(
+    mut objects: Vec<ObjectView>,
+    results: &Value,
+    query_uuid: Option<&str>,
+) -> Vec<ObjectView> {
+    let mut names: Vec<(String, String)> = objects
         .iter()
         .filter_map(|o| Some((o.uuid.clone()?, o.name.clone())))
         .collect();
+    for attribute in list(results.get("Attribute")) {
+        if let Some(uuid) = text(attribute.get("uuid")) {
+            let view = attribute_view(attribute);
+            let name = if Some(uuid.as_str()) == query_uuid {
+                format!("the queried value ({})", view.value)
+            } else {
+                format!("{} {}", view.attribute_type, view.value)
+            };
+            names.push((uuid, name));
+        }
+    }
+    if let Some(uuid) = query_uuid {
+        names.push((uuid.to_owned(), "the queried value".to_owned()));
+    }
     for object in &mut objects {
         for reference in &mut object.references {
             reference.referenced_name = names
@@ -164,10 +186,13 @@ mod tests {
 
     #[test]
     fn legacy_answers_become_attributes() {
-        let view = result_view(&json!({"results": [
-            {"types": ["ip-dst", "ip-src"], "values": ["8.8.8.8", "1.1.1.1"], "comment": "c"},
-            {"types": ["text"], "values": "BE"}
-        ]}));
+        let view = result_view(
+            &json!({"results": [
+                {"types": ["ip-dst", "ip-src"], "values": ["8.8.8.8", "1.1.1.1"], "comment": "c"},
+                {"types": ["text"], "values": "BE"}
+            ]}),
+            None,
+        );
         let pairs: Vec<_> = view
             .attributes
             .iter()
@@ -185,16 +210,23 @@ mod tests {
     #[test]
     fn object_attributes_follow_template_priority() {
         // In the domain-ip template `domain` has a higher ui-priority than `first-seen`.
-        let view = result_view(&json!({"results": {"Object": [
+        let view = result_view(
+            &json!({"results": {"Object": [
             {"name": "domain-ip", "meta-category": "network", "uuid": "u1",
              "Attribute": [
                 {"object_relation": "first-seen", "type": "datetime", "value": "2026-01-01"},
                 {"object_relation": "domain", "type": "domain", "value": "example.com"},
                 {"object_relation": "ip", "type": "ip-dst", "value": "1.2.3.4"}
              ],
-             "ObjectReference": [{"referenced_uuid": "u2", "relationship_type": "resolves-to"}]},
+             "ObjectReference": [
+                {"referenced_uuid": "u2", "relationship_type": "resolves-to"},
+                {"referenced_uuid": "q1", "relationship_type": "related-to"},
+                {"referenced_uuid": "a1", "relationship_type": "related-to"}
+             ]},
             {"name": "url", "uuid": "u2", "Attribute": []}
-        ]}}));
+        ], "Attribute": [{"uuid": "a1", "type": "ip-dst", "value": "9.9.9.9"}]}}),
+            Some("q1"),
+        );
         let object = &view.objects[0];
         let template = modules::misp::template("domain-ip").unwrap();
         let p = |r: &str| template.attributes[r].ui_priority;
@@ -207,15 +239,30 @@ mod tests {
             object.attributes[0].object_relation.as_deref(),
             Some(expected_first)
         );
-        assert_eq!(object.references[0].referenced_name.as_deref(), Some("url"));
+        let names: Vec<Option<&str>> = object
+            .references
+            .iter()
+            .map(|r| r.referenced_name.as_deref())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Some("url"),
+                Some("the queried value"),
+                Some("ip-dst 9.9.9.9")
+            ]
+        );
         assert_eq!(object.meta_category.as_deref(), Some("network"));
     }
 
     #[test]
     fn hostile_values_stay_data() {
-        let view = result_view(&json!({"results": [
-            {"types": ["text"], "values": ["<img src=x onerror=alert(1)>", "| a | b |"]}
-        ]}));
+        let view = result_view(
+            &json!({"results": [
+                {"types": ["text"], "values": ["<img src=x onerror=alert(1)>", "| a | b |"]}
+            ]}),
+            None,
+        );
         assert_eq!(view.attributes[0].value, "<img src=x onerror=alert(1)>");
         // The Markdown table still has one row per value: the pipe did not split cells.
         let rows = view.markdown_blocks.iter().find_map(|b| match b {
