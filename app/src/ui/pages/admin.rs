@@ -14,6 +14,8 @@ pub fn AdminPage() -> impl IntoView {
     let error = query.with_untracked(|q| q.get("error"));
     let modules = Resource::new(|| (), |_| admin_modules());
     let users = Resource::new(|| (), |_| get_users());
+    // Narrows the module list as one types (needs the wasm bundle; without it all show).
+    let filter = RwSignal::new(String::new());
     view! {
         <h1>"Administration"</h1>
         {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -32,10 +34,21 @@ pub fn AdminPage() -> impl IntoView {
             "A disabled module is off everywhere: it leaves the query page and the module API (its /modules list and /query). "
             "Stored settings are encrypted and never shown again. They fill the keys that a query leaves empty, in this UI and on the module API."
         </p>
+        <label for="admin-module-search">"Find a module"</label>
+        <input
+            id="admin-module-search"
+            type="search"
+            placeholder="Name or type"
+            on:input=move |ev| filter.set(event_target_value(&ev).trim().to_lowercase())
+        />
         <Suspense fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match modules.await {
-                    Ok(list) => list.into_iter().map(module_row).collect_view().into_any(),
+                    Ok(list) => list
+                        .into_iter()
+                        .map(|module| module_row(module, filter))
+                        .collect_view()
+                        .into_any(),
                     Err(e) => view! { <p class="error">{error_text(&e)}</p> }.into_any(),
                 }
             })}
@@ -88,13 +101,15 @@ fn UserAdmin(list: Vec<UserView>) -> impl IntoView {
     }
 }
 
-fn module_row(module: AdminModuleView) -> impl IntoView {
+fn module_row(module: AdminModuleView, filter: RwSignal<String>) -> impl IntoView {
     let AdminModuleView {
         name,
         module_type,
         enabled,
         settings,
     } = module;
+    let haystack = format!("{name} {module_type}").to_lowercase();
+    let hidden = move || filter.with(|f| !haystack.contains(f.as_str()));
     let toggle_label = if enabled { "Disable" } else { "Enable" };
     let state = if enabled { "enabled" } else { "disabled" };
     let setting_forms: Vec<_> = settings
@@ -102,7 +117,7 @@ fn module_row(module: AdminModuleView) -> impl IntoView {
         .map(|setting| setting_form(name.clone(), setting))
         .collect();
     view! {
-        <section class="admin-module" data-module=name.clone()>
+        <section class="admin-module" class:hidden=hidden data-module=name.clone()>
             <h3>
                 {name.clone()} " "
                 <span class="badge">{module_type}</span> " "
