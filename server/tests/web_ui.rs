@@ -35,6 +35,8 @@ impl Browser {
                 reqwest::Client::builder()
             }
             .redirect(reqwest::redirect::Policy::none())
+            // A server that stops answering fails the test instead of hanging it.
+            .timeout(Duration::from_secs(60))
             .build()
             .unwrap(),
             cookie: None,

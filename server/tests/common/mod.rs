@@ -121,5 +121,10 @@ pub async fn start_with_custom_modules() -> TestServer {
 /// A plain HTTP client; reqwest needs the process's TLS provider installed first.
 pub fn client() -> reqwest::Client {
     modules::service::install_crypto_provider();
-    reqwest::Client::new()
+    reqwest::Client::builder()
+        // Longer than any query a test makes; a server that stops answering fails the
+        // test instead of hanging it.
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .expect("HTTP client")
 }
