@@ -117,6 +117,12 @@ pub struct Cli {
     #[arg(long = "insecure-cookies", env = "MISP_MODULES_INSECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
     pub insecure_cookies: bool,
 
+    /// The web UI sits behind a reverse proxy or load balancer that sets
+    /// `X-Forwarded-For`: sign-in throttling and audit logs then use the client address it
+    /// reports (its last entry), not the proxy's.
+    #[arg(long = "behind-proxy", env = "MISP_MODULES_BEHIND_PROXY", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub behind_proxy: bool,
+
     /// Queries kept per user in the history; the oldest trees go first.
     #[arg(long = "queries-limit", env = "QUERIES_LIMIT", default_value_t = 500)]
     pub queries_limit: u64,

@@ -74,6 +74,7 @@ pub async fn build_web(
         secure_cookies: !cli.insecure_cookies,
         site_root: site_root(cli),
         module_deadline: deadline,
+        behind_proxy: cli.behind_proxy,
         running: RunningCells::default(),
     });
     crate::web::sync_from_store(&web).await;

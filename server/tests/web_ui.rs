@@ -213,6 +213,38 @@ async fn repeated_failures_are_throttled() {
 }
 
 #[tokio::test]
+async fn behind_a_proxy_failures_count_per_client_address() {
+    let server = common::start(&["--behind-proxy"], &[]).await;
+    let browser = Browser::new(&server);
+    let attempt = |user: &'static str, password: &'static str, client: &'static str| {
+        let http = browser.http.clone();
+        let base = server.web.clone();
+        async move {
+            let response = http
+                .post(format!("{base}/action/login"))
+                .header("origin", &base)
+                .header("x-forwarded-for", format!("10.9.9.9, {client}"))
+                .form(&[("username", user), ("password", password), ("next", "/")])
+                .send()
+                .await
+                .unwrap();
+            location(&response)
+        }
+    };
+    // Someone guessing other accounts from one address...
+    for user in ["a", "b", "c", "d", "e"] {
+        attempt(user, "wrong-password-123", "203.0.113.7").await;
+    }
+    assert!(
+        attempt("f", "wrong-password-123", "203.0.113.7")
+            .await
+            .starts_with("/login?error=throttled")
+    );
+    // ...does not lock out the administrator, who comes through the same proxy.
+    assert_eq!(attempt("admin", ADMIN_PASSWORD, "198.51.100.9").await, "/");
+}
+
+#[tokio::test]
 async fn cross_site_form_posts_are_refused() {
     let server = common::start(&[], &[]).await;
     let mut browser = Browser::new(&server);

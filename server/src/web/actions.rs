@@ -3,7 +3,7 @@
 //! bundle. The cross-site check runs before all of them (see `guard`).
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use app::ModuleType;
 use app::web::{
@@ -12,6 +12,7 @@ use app::web::{
 };
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
@@ -29,20 +30,39 @@ fn login_again(next: &str) -> Response {
     back(&format!("/login?next={}", query_value(next)))
 }
 
+/// The address sign-in attempts are counted by: the peer, or behind a proxy the client
+/// it reports. The last `X-Forwarded-For` entry is the one the proxy itself added; earlier
+/// ones come from the client and could be forged.
+fn client_address(web: &Web, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if !web.behind_proxy {
+        return peer.ip();
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .last()
+        .unwrap_or(peer.ip())
+}
+
 pub async fn login(
     State(web): State<Web>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next_path(form.next.as_deref()).to_owned();
+    let client = client_address(&web, peer, &headers);
     let keys = [
         format!("user:{}", form.username.to_lowercase()),
-        format!("ip:{}", peer.ip()),
+        format!("ip:{client}"),
     ];
     let failed = |code: &str| back(&format!("/login?error={code}&next={}", query_value(&next)));
     if web.login_limiter.is_throttled(&keys) {
-        tracing::warn!(target: "audit", user = %form.username, peer = %peer.ip(), "sign-in throttled");
+        tracing::warn!(target: "audit", user = %form.username, peer = %client, "sign-in throttled");
         return failed("throttled");
     }
     match web.store.verify_login(&form.username, &form.password).await {
@@ -52,12 +72,12 @@ pub async fn login(
                 tracing::error!("could not start a session: {error}");
                 return failed("unavailable");
             }
-            tracing::info!(target: "audit", user = %user.username, peer = %peer.ip(), "signed in");
+            tracing::info!(target: "audit", user = %user.username, peer = %client, "signed in");
             back(&next)
         }
         Ok(None) => {
             web.login_limiter.record_failure(&keys);
-            tracing::warn!(target: "audit", user = %form.username, peer = %peer.ip(), "sign-in failed");
+            tracing::warn!(target: "audit", user = %form.username, peer = %client, "sign-in failed");
             failed("1")
         }
         Err(error) => {

@@ -57,6 +57,8 @@ pub struct WebContext {
     pub site_root: PathBuf,
     /// How long the UI waits for one module (`--ui-timeout`).
     pub module_deadline: Duration,
+    /// Trust the last `X-Forwarded-For` entry as the client address (`--behind-proxy`).
+    pub behind_proxy: bool,
     pub running: RunningCells,
 }
 
