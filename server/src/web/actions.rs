@@ -40,10 +40,10 @@ fn client_address(web: &Web, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
     headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .last()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|entry| entry.trim().parse::<IpAddr>().ok())
         .unwrap_or(peer.ip())
 }
 
