@@ -125,6 +125,33 @@ test("an administrator's stored key never comes back to the browser", async ({ p
   expect(await page.content()).not.toContain(sentinel);
 });
 
+test("a module's error shows beside the other results, and runs again once fixed", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/");
+  await typeValues(page, "probe\nwww.example.be");
+  // The query page says before running that the module lacks a key.
+  await expect(page.locator("li", { has: page.locator("#module-needs_key") })).toContainText("Needs settings that are not set: apikey");
+  await page.check("#module-needs_key");
+  await page.check("#module-countrycode");
+  await page.click("button.primary");
+  await expect(page.locator(".progress")).toContainText("All 2 results are in.", { timeout: 30_000 });
+  const failed = page.locator("article.cell[data-module=needs_key]");
+  await expect(failed.locator(".error")).toHaveText("An API key is required.");
+  await expect(page.locator("article.cell[data-module=countrycode]")).toContainText("Belgium");
+  const job = page.url();
+
+  await page.goto("/admin");
+  const form = page.locator("section.admin-module[data-module=needs_key] form.setting").filter({ hasText: "apikey" });
+  await form.locator("input[type=password]").fill("e2e-key-123");
+  await form.locator("button", { hasText: "Save" }).click();
+  await expect(page.locator(".notice")).toContainText("apikey of needs_key was saved");
+
+  await page.goto(job);
+  await page.click("form.retry button");
+  await expect(page.locator("article.cell[data-module=needs_key]")).toContainText("authorised probe", { timeout: 30_000 });
+  await expect(page.locator("form.retry")).toHaveCount(0);
+});
+
 test("a cross-site form post is refused", async ({ page }) => {
   await signIn(page);
   // An attacker's page on another origin posts to the admin endpoint.
