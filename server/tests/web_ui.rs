@@ -96,6 +96,17 @@ impl Browser {
         )
     }
 
+    /// Starts a query from the query page's form and returns its job id. `types` holds
+    /// one type per line of `values`, or is empty to take the suggested types.
+    async fn start_job(&mut self, values: &str, types: &str, modules: &[&str]) -> String {
+        let mut form = vec![("values", values)];
+        if !types.is_empty() {
+            form.push(("types", types));
+        }
+        form.extend(modules.iter().map(|m| ("modules", *m)));
+        job_id(&self.post("/action/jobs", &form).await)
+    }
+
     /// Waits until every result of job `id` is in.
     async fn finished_job(&self, id: &str) -> Value {
         for _ in 0..200 {
@@ -387,18 +398,13 @@ async fn failed_results_can_be_run_again() {
     let server = common::start(&["-c", custom.to_str().unwrap()], &[]).await;
     let mut browser = Browser::new(&server);
     browser.login("admin", ADMIN_PASSWORD).await;
-    let started = browser
-        .post(
-            "/action/jobs",
-            &[
-                ("values", "probe\nwww.example.be"),
-                ("types", "text\nhostname"),
-                ("modules", "needs_key"),
-                ("modules", "countrycode"),
-            ],
+    let id = browser
+        .start_job(
+            "probe\nwww.example.be",
+            "text\nhostname",
+            &["needs_key", "countrycode"],
         )
         .await;
-    let id = job_id(&started);
     let job = browser.finished_job(&id).await;
     let cell = |job: &Value, module: &str| {
         job["cells"]
@@ -480,18 +486,13 @@ async fn results_running_at_shutdown_are_marked_interrupted() {
     let first = common::start(&args, &[]).await;
     let mut browser = Browser::new(&first);
     browser.login("admin", ADMIN_PASSWORD).await;
-    let started = browser
-        .post(
-            "/action/jobs",
-            &[
-                ("values", "30\nwww.example.be"),
-                ("types", "text\nhostname"),
-                ("modules", "sleeper"),
-                ("modules", "countrycode"),
-            ],
+    let id = browser
+        .start_job(
+            "30\nwww.example.be",
+            "text\nhostname",
+            &["sleeper", "countrycode"],
         )
         .await;
-    let id = job_id(&started);
     // Wait for the fast result, then stop while the slow one still runs.
     for _ in 0..100 {
         let (_, job) = browser.call("job", &[("id", &id)]).await;
@@ -532,13 +533,7 @@ async fn history_survives_a_restart() {
     let first = common::start(&args, &[]).await;
     let mut browser = Browser::new(&first);
     browser.login("admin", ADMIN_PASSWORD).await;
-    let started = browser
-        .post(
-            "/action/jobs",
-            &[("values", "example.be"), ("modules", "countrycode")],
-        )
-        .await;
-    let id = job_id(&started);
+    let id = browser.start_job("example.be", "", &["countrycode"]).await;
     browser.finished_job(&id).await;
     drop(first);
 
@@ -751,14 +746,7 @@ async fn a_result_can_be_downloaded_by_its_owner_only() {
     let server = common::start(&[], &[]).await;
     let mut admin = Browser::new(&server);
     admin.login("admin", ADMIN_PASSWORD).await;
-    let id = job_id(
-        &admin
-            .post(
-                "/action/jobs",
-                &[("values", "example.be"), ("modules", "countrycode")],
-            )
-            .await,
-    );
+    let id = admin.start_job("example.be", "", &["countrycode"]).await;
     let job = admin.finished_job(&id).await;
     let cell = job["cells"][0]["id"].as_i64().unwrap();
     let path = format!("/jobs/{id}/cells/{cell}.json");
@@ -803,14 +791,7 @@ async fn two_instances_share_one_postgresql_database() {
     let mut on_first = Browser::new(&first);
     let signed_in = on_first.login("admin", ADMIN_PASSWORD).await;
     assert_eq!(location(&signed_in), "/");
-    let id = job_id(
-        &on_first
-            .post(
-                "/action/jobs",
-                &[("values", "example.be"), ("modules", "countrycode")],
-            )
-            .await,
-    );
+    let id = on_first.start_job("example.be", "", &["countrycode"]).await;
     on_first.finished_job(&id).await;
     on_first
         .post(
@@ -864,18 +845,7 @@ async fn a_remote_module_server_can_back_the_ui() {
             ],
         )
         .await;
-    let id = job_id(
-        &browser
-            .post(
-                "/action/jobs",
-                &[
-                    ("values", "x"),
-                    ("types", "text"),
-                    ("modules", "config_echo"),
-                ],
-            )
-            .await,
-    );
+    let id = browser.start_job("x", "text", &["config_echo"]).await;
     let job = browser.finished_job(&id).await;
     assert_eq!(job["cells"][0]["state"], "Done", "{job}");
     assert!(
