@@ -224,13 +224,10 @@ pub fn python_float_repr(value: f64) -> String {
 }
 
 fn python_number(number: &serde_json::Number) -> String {
-    if number.is_f64() {
-        let f = number.as_f64().unwrap_or_default();
-        if f.fract() == 0.0 && f.abs() < 1e16 {
-            return format!("{f:.1}");
-        }
+    match number.as_f64() {
+        Some(f) if number.is_f64() => python_float_repr(f),
+        _ => number.to_string(),
     }
-    number.to_string()
 }
 
 fn write_string(out: &mut String, text: &str) {
