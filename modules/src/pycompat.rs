@@ -102,6 +102,12 @@ pub fn python_ipv6_text(address: Ipv6Addr) -> String {
     }
 }
 
+/// Python's `str.strip()` without arguments, whose whitespace also counts the ASCII
+/// separators U+001C to U+001F that Rust does not.
+pub fn python_strip(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
 /// Python's `repr()` of a string: single quotes unless the text holds a single quote and
 /// no double quote.
 pub fn python_repr_str(text: &str) -> String {
