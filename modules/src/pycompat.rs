@@ -102,6 +102,12 @@ pub fn python_ipv6_text(address: Ipv6Addr) -> String {
     }
 }
 
+/// Python's `str.strip()` without arguments, whose whitespace also counts the ASCII
+/// separators U+001C to U+001F that Rust does not.
+pub fn python_strip(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
 /// Python's `repr()` of a string: single quotes unless the text holds a single quote and
 /// no double quote.
 pub fn python_repr_str(text: &str) -> String {
@@ -224,13 +230,10 @@ pub fn python_float_repr(value: f64) -> String {
 }
 
 fn python_number(number: &serde_json::Number) -> String {
-    if number.is_f64() {
-        let f = number.as_f64().unwrap_or_default();
-        if f.fract() == 0.0 && f.abs() < 1e16 {
-            return format!("{f:.1}");
-        }
+    match number.as_f64() {
+        Some(f) if number.is_f64() => python_float_repr(f),
+        _ => number.to_string(),
     }
-    number.to_string()
 }
 
 fn write_string(out: &mut String, text: &str) {

@@ -8,7 +8,10 @@ mod external_tools;
 mod goaml;
 mod import;
 mod yara_check;
+mod yara_constants;
 mod yara_regex;
+mod yara_source;
+mod yara_strings;
 
 use std::sync::Arc;
 

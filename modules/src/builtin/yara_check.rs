@@ -1,9 +1,12 @@
 //! YARA syntax checking with YARA-X's parser, shared by the modules that validate rules
 //! (`yara_syntax_validator`, `yara_query`, `yara_export`).
 //!
-//! Beyond the grammar, the pattern identifiers each rule declares and uses are checked as
-//! YARA's compiler checks them (undefined and unreferenced strings, duplicate rule names),
-//! and regular expressions are parsed (see `yara_regex`).
+//! Beyond the grammar, the checks YARA's compiler makes without knowing types are made
+//! too: pattern identifiers each rule declares and uses (undefined, unreferenced), string
+//! declarations (`yara_strings`), duplicate rule names, rule-set wildcards, module imports
+//! and includes, regular expressions (`yara_regex`) and division by a constant zero
+//! (`yara_constants`). When several problems exist, the one YARA meets first while reading
+//! the source is reported.
 //! Other identifiers are not resolved, so a rule that uses a module it does not import, or
 //! an external variable, passes, as the reference lets it pass after adding imports and
 //! externals itself.
@@ -12,73 +15,180 @@ use std::collections::HashSet;
 
 use yara_x_parser::ast::dfs::{DFSEvent, DFSIter};
 use yara_x_parser::ast::{
-    AST, Error as ParseError, Expr, OfItems, Pattern, PatternSet, Rule, WithSpan,
+    AST, Error as ParseError, Expr, Item, OfItems, Pattern, PatternSet, Rule, WithSpan,
 };
 
+use super::yara_constants::division_by_zero;
 use super::yara_regex::regex_problem;
+use super::yara_source::{PreparedSource, prepare};
+use super::yara_strings::first_string_problem;
 
 /// Why a source is not a usable set of YARA rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum YaraProblem {
     /// The first syntax error, as `line N: message`.
     Syntax(String),
-    /// The source parses but holds no rule.
+    /// The source is valid but holds no rule (YARA compiles it to an empty rule set).
     NoRule,
 }
 
-/// Checks `source`; `Ok` when it parses and holds at least one rule.
+/// The modules yara-python 4.5 (the reference's) is built with.
+const KNOWN_MODULES: [&str; 9] = [
+    "pe", "elf", "hash", "math", "dotnet", "time", "console", "string", "tests",
+];
+
+/// A problem and where YARA meets it (`at`) and reports it (`line_at`), as offsets.
+struct Located {
+    at: usize,
+    line_at: usize,
+    message: String,
+}
+
+impl Located {
+    fn here(at: usize, message: String) -> Self {
+        Self {
+            at,
+            line_at: at,
+            message,
+        }
+    }
+}
+
+/// Checks `source`; `Ok` when it parses, passes the compiler's checks and holds a rule.
 pub(crate) fn check_yara(source: &str) -> Result<(), YaraProblem> {
-    let ast = AST::from(source);
+    let prepared = prepare(source);
+    let ast = AST::from(prepared.text.as_str());
     if let Some(error) = ast.errors().first() {
         return Err(YaraProblem::Syntax(describe(source, error)));
+    }
+    let first = compiler_problems(&ast, &prepared)
+        .into_iter()
+        .min_by_key(|problem| problem.at);
+    if let Some(problem) = first {
+        let line = line_of(source, problem.line_at);
+        return Err(YaraProblem::Syntax(format!(
+            "line {line}: {}",
+            problem.message
+        )));
     }
     if ast.rules().next().is_none() {
         return Err(YaraProblem::NoRule);
     }
-    let mut names = HashSet::new();
-    for rule in ast.rules() {
-        if !names.insert(rule.identifier.name) {
-            let line = line_of(source, rule.identifier.span().start());
-            return Err(YaraProblem::Syntax(format!(
-                "line {line}: duplicated identifier \"{}\"",
-                rule.identifier.name
-            )));
-        }
-        check_patterns(source, rule)?;
-        check_regexps(source, rule)?;
-    }
     Ok(())
 }
 
+/// Every problem found, in no particular order.
+fn compiler_problems(ast: &AST, prepared: &PreparedSource) -> Vec<Located> {
+    let mut problems = Vec::new();
+    let alphabet_length = |offset: usize| {
+        prepared
+            .escaped_alphabets
+            .iter()
+            .find(|(at, _)| *at == offset)
+            .map(|(_, length)| *length)
+    };
+    // Rule names with their offsets, in source order: rule sets see the rules before them.
+    let mut rules: Vec<(&str, usize)> = Vec::new();
+    for item in ast.items() {
+        match item {
+            Item::Import(import) if !KNOWN_MODULES.contains(&import.module_name) => {
+                problems.push(Located::here(
+                    import.span().start(),
+                    format!("unknown module \"{}\"", import.module_name),
+                ));
+            }
+            // Nothing is ever read from the server's disk: an include cannot be opened.
+            Item::Include(include) => problems.push(Located::here(
+                include.span().start(),
+                format!("can't open include file: {}", include.file_name),
+            )),
+            Item::Import(_) => {}
+            Item::Rule(rule) => {
+                let name = rule.identifier.name;
+                let at = rule.identifier.span().start();
+                if rules.iter().any(|(seen, _)| *seen == name) {
+                    problems.push(Located::here(
+                        at,
+                        format!("duplicated identifier \"{name}\""),
+                    ));
+                }
+                if let Some(message) = wildcard_clash(name, at, &prepared.rule_wildcards) {
+                    problems.push(Located::here(at, message));
+                }
+                rules.push((name, at));
+                if let Some((at, message)) =
+                    first_string_problem(&prepared.text, rule, &alphabet_length)
+                {
+                    problems.push(Located::here(at, message));
+                }
+                problems.extend(pattern_problems(rule));
+                problems.extend(regexp_problem(rule));
+                if let Some(at) = division_by_zero(&rule.condition) {
+                    problems.push(Located::here(at, "division by zero".to_owned()));
+                }
+            }
+        }
+    }
+    problems.extend(unmatched_wildcards(&rules, &prepared.rule_wildcards));
+    problems
+}
+
+/// A rule named after a rule-set wildcard used before it (YARA fixes a set once used).
+fn wildcard_clash(name: &str, at: usize, wildcards: &[(String, usize)]) -> Option<String> {
+    wildcards
+        .iter()
+        .any(|(prefix, used_at)| *used_at < at && name.starts_with(prefix.as_str()))
+        .then(|| format!("rule identifier \"{name}\" matches previously used wildcard rule set"))
+}
+
+/// A wildcard that matches no rule declared before it (the rule using it counts). YARA
+/// finds this only once the whole source is read.
+fn unmatched_wildcards(rules: &[(&str, usize)], wildcards: &[(String, usize)]) -> Vec<Located> {
+    wildcards
+        .iter()
+        .filter(|(prefix, used_at)| {
+            !rules
+                .iter()
+                .any(|(name, at)| at < used_at && name.starts_with(prefix.as_str()))
+        })
+        .map(|(prefix, used_at)| Located {
+            at: usize::MAX,
+            line_at: *used_at,
+            message: format!("undefined identifier \"{prefix}\""),
+        })
+        .collect()
+}
+
 /// Every regex of a rule, in its strings and in `matches` conditions, must parse.
-fn check_regexps(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
+fn regexp_problem(rule: &Rule) -> Option<Located> {
     let invalid = |offset: usize, name: &str, problem: String| {
-        YaraProblem::Syntax(format!(
-            "line {}: invalid regular expression \"{name}\": {problem}",
-            line_of(source, offset)
-        ))
+        Located::here(
+            offset,
+            format!("invalid regular expression \"{name}\": {problem}"),
+        )
     };
     for pattern in rule.patterns.iter().flatten() {
         if let Pattern::Regexp(regexp) = pattern
             && let Some(problem) = regex_problem(regexp.regexp.src)
         {
             let identifier = &regexp.identifier;
-            return Err(invalid(identifier.span().start(), identifier.name, problem));
+            return Some(invalid(identifier.span().start(), identifier.name, problem));
         }
     }
     for event in DFSIter::new(&rule.condition) {
         if let DFSEvent::Enter(Expr::Regexp(regexp)) = event
             && let Some(problem) = regex_problem(regexp.src)
         {
-            return Err(invalid(regexp.span().start(), regexp.literal, problem));
+            return Some(invalid(regexp.span().start(), regexp.literal, problem));
         }
     }
-    Ok(())
+    None
 }
 
 /// Every pattern a condition names must be declared, and every declared pattern used
-/// (unless its name starts with `$_`), as YARA's compiler requires.
-fn check_patterns(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
+/// (unless its name starts with `$_`), as YARA's compiler requires. An unreferenced
+/// pattern is only known once the condition has been read.
+fn pattern_problems(rule: &Rule) -> Option<Located> {
     let declared: Vec<(&str, usize)> = rule
         .patterns
         .iter()
@@ -87,10 +197,7 @@ fn check_patterns(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
         .collect();
     let mut used: HashSet<String> = HashSet::new();
     let mut all_used = false;
-    let problem = |offset: usize, message: String| {
-        YaraProblem::Syntax(format!("line {}: {message}", line_of(source, offset)))
-    };
-    let mut use_set = |set: &PatternSet, used: &mut HashSet<String>| -> Result<(), YaraProblem> {
+    let mut use_set = |set: &PatternSet, used: &mut HashSet<String>| -> Result<(), Located> {
         match set {
             PatternSet::Them { .. } => all_used = true,
             PatternSet::Set(items) => {
@@ -107,7 +214,7 @@ fn check_patterns(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
                         })
                         .collect();
                     if matching.is_empty() {
-                        return Err(problem(
+                        return Err(Located::here(
                             item.span().start(),
                             format!("undefined string \"{}\"", item.identifier),
                         ));
@@ -123,23 +230,28 @@ fn check_patterns(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
         let DFSEvent::Enter(expr) = event else {
             continue;
         };
-        match expr {
+        let outcome = match expr {
             Expr::PatternMatch(m) => {
-                references.push((m.identifier.name, m.identifier.span().start()))
+                references.push((m.identifier.name, m.identifier.span().start()));
+                Ok(())
             }
             Expr::PatternCount(p) => {
-                references.push((p.identifier.name, p.identifier.span().start()))
+                references.push((p.identifier.name, p.identifier.span().start()));
+                Ok(())
             }
             Expr::PatternOffset(p) | Expr::PatternLength(p) => {
-                references.push((p.identifier.name, p.identifier.span().start()))
+                references.push((p.identifier.name, p.identifier.span().start()));
+                Ok(())
             }
-            Expr::Of(of) => {
-                if let OfItems::PatternSet(set) = &of.items {
-                    use_set(set, &mut used)?;
-                }
-            }
-            Expr::ForOf(for_of) => use_set(&for_of.pattern_set, &mut used)?,
-            _ => {}
+            Expr::Of(of) => match &of.items {
+                OfItems::PatternSet(set) => use_set(set, &mut used),
+                OfItems::BoolExprTuple(_) => Ok(()),
+            },
+            Expr::ForOf(for_of) => use_set(&for_of.pattern_set, &mut used),
+            _ => Ok(()),
+        };
+        if let Err(problem) = outcome {
+            return Some(problem);
         }
     }
     for (name, offset) in references {
@@ -153,16 +265,23 @@ fn check_patterns(source: &str, rule: &Rule) -> Result<(), YaraProblem> {
             Some((declared, _)) => {
                 used.insert((*declared).to_owned());
             }
-            None => return Err(problem(offset, format!("undefined string \"${bare}\""))),
+            None => {
+                return Some(Located::here(
+                    offset,
+                    format!("undefined string \"${bare}\""),
+                ));
+            }
         }
     }
-    let unreferenced = declared
+    let condition_end = rule.condition.span().end();
+    declared
         .iter()
-        .find(|(name, _)| !all_used && !used.contains(*name) && !name.starts_with("$_"));
-    match unreferenced {
-        Some((name, offset)) => Err(problem(*offset, format!("unreferenced string \"{name}\""))),
-        None => Ok(()),
-    }
+        .find(|(name, _)| !all_used && !used.contains(*name) && !name.starts_with("$_"))
+        .map(|(name, offset)| Located {
+            at: condition_end,
+            line_at: *offset,
+            message: format!("unreferenced string \"{name}\""),
+        })
 }
 
 fn line_of(source: &str, offset: usize) -> usize {
@@ -244,6 +363,88 @@ mod tests {
         ] {
             assert_eq!(check_yara(valid), Ok(()), "{valid}");
         }
+    }
+
+    #[test]
+    fn compiler_checks_answer_as_yara_does() {
+        // Each expected text is yara-python 4.5's (the reference's) for the same source.
+        for (source, expected) in [
+            (
+                "import \"nosuchmodule\"\nrule a { condition: true }",
+                "line 1: unknown module \"nosuchmodule\"",
+            ),
+            (
+                "include \"other.yar\"\nrule a { condition: true }",
+                "line 1: can't open include file: other.yar",
+            ),
+            (
+                "rule a { strings: $a = \"\" condition: $a }\nimport \"nosuch\"",
+                "line 1: empty string \"$a\"",
+            ),
+            (
+                "rule a {\n strings:\n $a\n =\n \"x\"\n wide\n wide\n condition: $a }",
+                "line 5: duplicated modifier",
+            ),
+            (
+                "rule a {\n strings:\n $a = \"x\"\n condition: $a }\nrule b {\n strings:\n $b = \"x\"\n $b = \"y\"\n condition: $b }",
+                "line 8: duplicated string identifier \"$b\"",
+            ),
+            (
+                "rule a {\n strings:\n $a = { 01 02 }\n\n wide\n condition: $a }",
+                "line 3: syntax error, unexpected <wide>, expecting <condition>",
+            ),
+            (
+                "rule a { strings: $a = \"foo\" base64(\"abc\") condition: $a }",
+                "line 1: length of base64 alphabet must be 64",
+            ),
+            (
+                "rule a { strings: $a = \"x\" base64(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstuv\") condition: $a }",
+                "line 1: length of base64 alphabet must be 64",
+            ),
+            (
+                "rule a {\n condition:\n true and\n 1 \\ 0 }",
+                "line 4: division by zero",
+            ),
+            (
+                "rule b { condition: any of (a*) }\nrule a1 { condition: true }",
+                "line 2: rule identifier \"a1\" matches previously used wildcard rule set",
+            ),
+            (
+                "rule a1 { condition: true }\nrule b { condition: any of (zz*) }",
+                "line 2: undefined identifier \"zz\"",
+            ),
+            (
+                "rule b { condition: any of (zz*) }\nrule c { strings: $a = \"\" condition: $a }",
+                "line 2: empty string \"$a\"",
+            ),
+            // The earliest problem in the source wins.
+            (
+                "rule a { strings: $a = \"x\" condition: true }\nimport \"nosuch\"",
+                "line 1: unreferenced string \"$a\"",
+            ),
+            (
+                "rule a { strings: $a = \"x\" condition: 1 \\ 0 }",
+                "line 1: division by zero",
+            ),
+        ] {
+            assert_eq!(message(source), expected, "{source}");
+        }
+    }
+
+    #[test]
+    fn constructs_yara_x_lacks_are_accepted() {
+        for valid in [
+            "rule a1 { condition: true }\nrule a2 { condition: true }\nrule b { condition: any of (a*) }",
+            "rule a1 { condition: true }\nrule b { condition: any of (a1, a*) and all of (a1*) }",
+            "rule b { condition: any of (b*) }",
+            "rule a { strings: $a = \"foo\" base64(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\\x09LMNOPQRSTUVWXYZabcdefghijklmnopqrstu\") condition: $a }",
+            "rule a { strings: $a = \"foo\" base64wide(\"!@#$%^&*(){}[].,|ABCDEFGHIJ\\tLMNOPQRSTUVWXYZabcdefghijklmnopqrstu\") condition: $a }",
+            "import \"pe\"\nimport \"math\"\nimport \"hash\"\nimport \"elf\"\nimport \"dotnet\"\nimport \"time\"\nimport \"console\"\nimport \"string\"\nrule a { condition: 1.0 \\ 0 > 1 }",
+        ] {
+            assert_eq!(check_yara(valid), Ok(()), "{valid}");
+        }
+        assert_eq!(check_yara("   "), Err(YaraProblem::NoRule));
+        assert_eq!(check_yara("import \"pe\""), Err(YaraProblem::NoRule));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use super::stix2_hashes::{BadHash, PathStep, check_hash};
+
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
     LBracket,
@@ -19,13 +21,21 @@ enum Token {
     Star,
     Op(&'static str),
     Word(String),
-    Str,
+    /// A `'...'` literal, unescaped.
+    Str(String),
     Binary,
     Hex,
     Timestamp,
     Int(bool),
     Float,
     End,
+}
+
+/// One token and the text it was read from (the hash checks quote literals as written).
+struct Lexeme {
+    column: usize,
+    token: Token,
+    raw: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,18 +50,77 @@ impl fmt::Display for PatternError {
     }
 }
 
-/// Checks `pattern`; the first error found, if any.
-pub fn check_pattern(pattern: &str) -> Result<(), PatternError> {
-    let tokens = tokenize(pattern)?;
+/// What is wrong with a pattern: its first grammar error, or else every hash comparison
+/// whose value does not fit its algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternProblem {
+    Syntax(PatternError),
+    Hash(BadHash),
+}
+
+impl fmt::Display for PatternProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax(error) => error.fmt(f),
+            Self::Hash(bad) => bad.fmt(f),
+        }
+    }
+}
+
+/// Checks `pattern`: the grammar first; only a well-formed pattern has its hash values
+/// checked, as stix2-patterns does.
+pub fn check_pattern(pattern: &str) -> Result<(), Vec<PatternProblem>> {
+    let syntax = |error| vec![PatternProblem::Syntax(error)];
+    let tokens = tokenize(pattern).map_err(syntax)?;
     let mut parser = Parser {
         tokens,
         position: 0,
+        comparisons: Vec::new(),
     };
-    parser.observation_expressions()?;
-    parser.expect_end()
+    parser.observation_expressions().map_err(syntax)?;
+    parser.expect_end().map_err(syntax)?;
+    let bad_hashes: Vec<PatternProblem> = grouped_by_object_type(parser.comparisons)
+        .iter()
+        .filter_map(|c| check_hash(&c.path, &c.value))
+        .map(PatternProblem::Hash)
+        .collect();
+    if bad_hashes.is_empty() {
+        Ok(())
+    } else {
+        Err(bad_hashes)
+    }
 }
 
-fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
+/// stix2-patterns collects comparisons per object type (in first-seen order) before
+/// checking them, so that is the order its errors come in.
+fn grouped_by_object_type(comparisons: Vec<Comparison>) -> Vec<Comparison> {
+    let mut types: Vec<String> = Vec::new();
+    for comparison in &comparisons {
+        if !types.contains(&comparison.object_type) {
+            types.push(comparison.object_type.clone());
+        }
+    }
+    let mut grouped = Vec::with_capacity(comparisons.len());
+    for object_type in types {
+        grouped.extend(
+            comparisons
+                .iter()
+                .filter(|c| c.object_type == object_type)
+                .cloned(),
+        );
+    }
+    grouped
+}
+
+/// `object_type:path OP value`, with the value as written (quotes included).
+#[derive(Debug, Clone)]
+struct Comparison {
+    object_type: String,
+    path: Vec<PathStep>,
+    value: String,
+}
+
+fn tokenize(text: &str) -> Result<Vec<Lexeme>, PatternError> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -75,8 +144,8 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
             _ => None,
         };
         if let Some(token) = single {
-            tokens.push((start, token));
             i += 1;
+            tokens.push(lexeme(&chars, start, i, token));
             continue;
         }
         let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
@@ -94,8 +163,8 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
             },
         };
         if let Some((op, width)) = op {
-            tokens.push((start, Token::Op(op)));
             i += width;
+            tokens.push(lexeme(&chars, start, i, Token::Op(op)));
             continue;
         }
         let prefixed = matches!(c, 'b' | 'h' | 't') && chars.get(i + 1) == Some(&'\'');
@@ -104,7 +173,7 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
             let (content, end) = quoted(&chars, quote)
                 .ok_or_else(|| error(start, "unterminated string literal".into()))?;
             let token = match (prefixed, c) {
-                (false, _) => Token::Str,
+                (false, _) => Token::Str(content),
                 (true, 'b') => check(
                     is_base64(&content),
                     Token::Binary,
@@ -125,8 +194,8 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
                     "invalid timestamp literal",
                 )?,
             };
-            tokens.push((start, token));
             i = end;
+            tokens.push(lexeme(&chars, start, i, token));
             continue;
         }
         if c.is_ascii_digit()
@@ -151,7 +220,7 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
             } else {
                 Token::Int(!literal.starts_with('-'))
             };
-            tokens.push((start, token));
+            tokens.push(lexeme(&chars, start, i, token));
             continue;
         }
         if c.is_ascii_alphabetic() || c == '_' {
@@ -160,13 +229,22 @@ fn tokenize(text: &str) -> Result<Vec<(usize, Token)>, PatternError> {
             {
                 i += 1;
             }
-            tokens.push((start, Token::Word(chars[start..i].iter().collect())));
+            let word = Token::Word(chars[start..i].iter().collect());
+            tokens.push(lexeme(&chars, start, i, word));
             continue;
         }
         return Err(error(start, format!("token recognition error at: '{c}'")));
     }
-    tokens.push((chars.len(), Token::End));
+    tokens.push(lexeme(&chars, chars.len(), chars.len(), Token::End));
     Ok(tokens)
+}
+
+fn lexeme(chars: &[char], start: usize, end: usize, token: Token) -> Lexeme {
+    Lexeme {
+        column: start,
+        token,
+        raw: chars[start..end].iter().collect(),
+    }
 }
 
 fn check(ok: bool, token: Token, column: usize, message: &str) -> Result<Token, PatternError> {
@@ -244,18 +322,58 @@ fn is_timestamp(text: &str) -> bool {
         && digits(17..19).is_some_and(|s| s <= 60)
 }
 
+/// The grammar's keywords: the lexer never reads them as identifiers (they are
+/// case-sensitive, so `True` or `file` are identifiers).
+const KEYWORDS: [&str; 19] = [
+    "AND",
+    "OR",
+    "NOT",
+    "FOLLOWEDBY",
+    "LIKE",
+    "MATCHES",
+    "ISSUPERSET",
+    "ISSUBSET",
+    "EXISTS",
+    "LAST",
+    "IN",
+    "START",
+    "STOP",
+    "SECONDS",
+    "true",
+    "false",
+    "WITHIN",
+    "REPEATS",
+    "TIMES",
+];
+
+fn is_identifier(word: &str) -> bool {
+    !KEYWORDS.contains(&word)
+}
+
 struct Parser {
-    tokens: Vec<(usize, Token)>,
+    tokens: Vec<Lexeme>,
     position: usize,
+    comparisons: Vec<Comparison>,
 }
 
 impl Parser {
+    fn current(&self) -> &Lexeme {
+        &self.tokens[self.position.min(self.tokens.len() - 1)]
+    }
+
     fn peek(&self) -> &Token {
-        &self.tokens[self.position.min(self.tokens.len() - 1)].1
+        &self.current().token
     }
 
     fn column(&self) -> usize {
-        self.tokens[self.position.min(self.tokens.len() - 1)].0
+        self.current().column
+    }
+
+    /// The current token's text, then moves past it.
+    fn take_raw(&mut self) -> String {
+        let raw = self.current().raw.clone();
+        self.advance();
+        raw
     }
 
     fn advance(&mut self) {
@@ -382,110 +500,114 @@ impl Parser {
             return self.expect(Token::RParen, "')'");
         }
         if self.keyword("EXISTS") {
-            return self.object_path();
+            return self.object_path().map(drop);
         }
-        self.object_path()?;
+        let (object_type, path) = self.object_path()?;
         self.keyword("NOT");
-        match self.peek().clone() {
+        let value = match self.peek().clone() {
             Token::Op("=") | Token::Op("!=") => {
                 self.advance();
-                self.literal(true)
+                self.literal(true)?
             }
             Token::Op(_) => {
                 self.advance();
-                self.literal(false)
+                self.literal(false)?
             }
             Token::Word(w) if w == "IN" => {
                 self.advance();
-                self.set_literal()
+                self.set_literal()?
             }
             Token::Word(w)
                 if ["LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET"].contains(&w.as_str()) =>
             {
                 self.advance();
-                self.expect(Token::Str, "a string literal")
+                if !matches!(self.peek(), Token::Str(_)) {
+                    return self.fail("a string literal");
+                }
+                self.take_raw()
             }
-            _ => self.fail("a comparison operator"),
-        }
+            _ => return self.fail("a comparison operator"),
+        };
+        self.comparisons.push(Comparison {
+            object_type,
+            path,
+            value,
+        });
+        Ok(())
     }
 
-    fn object_path(&mut self) -> Result<(), PatternError> {
-        match self.peek() {
-            Token::Word(w)
-                if w.chars().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
-                }) =>
-            {
-                self.advance()
-            }
+    /// `type:step(.step|[index])*`: the object type and the path's steps.
+    fn object_path(&mut self) -> Result<(String, Vec<PathStep>), PatternError> {
+        let object_type = match self.peek() {
+            Token::Word(w) if is_identifier(w) => w.clone(),
             _ => return self.fail("an object type"),
-        }
+        };
+        self.advance();
         self.expect(Token::Colon, "':'")?;
-        self.path_step()?;
+        let mut path = vec![self.path_step()?];
         loop {
             match self.peek() {
                 Token::Dot => {
                     self.advance();
-                    self.path_step()?;
+                    path.push(self.path_step()?);
                 }
                 Token::LBracket => {
                     self.advance();
-                    match self.peek() {
-                        Token::Int(_) | Token::Star => self.advance(),
+                    let step = match self.peek() {
+                        Token::Int(_) => PathStep::Index,
+                        Token::Star => PathStep::AnyIndex,
                         _ => return self.fail("an index or '*'"),
-                    }
+                    };
+                    self.advance();
+                    path.push(step);
                     self.expect(Token::RBracket, "']'")?;
                 }
-                _ => return Ok(()),
+                _ => return Ok((object_type, path)),
             }
         }
     }
 
-    fn path_step(&mut self) -> Result<(), PatternError> {
-        match self.peek() {
-            Token::Word(w) if !w.contains('-') => {
-                self.advance();
-                Ok(())
-            }
-            Token::Str => {
-                self.advance();
-                Ok(())
-            }
-            _ => self.fail("a property name"),
-        }
+    fn path_step(&mut self) -> Result<PathStep, PatternError> {
+        let step = match self.peek() {
+            Token::Word(w) if !w.contains('-') && is_identifier(w) => PathStep::Key(w.clone()),
+            Token::Str(content) => PathStep::Key(content.clone()),
+            _ => return self.fail("a property name"),
+        };
+        self.advance();
+        Ok(step)
     }
 
-    fn literal(&mut self, boolean_allowed: bool) -> Result<(), PatternError> {
+    /// A literal, as written.
+    fn literal(&mut self, boolean_allowed: bool) -> Result<String, PatternError> {
         match self.peek() {
-            Token::Str
+            Token::Str(_)
             | Token::Binary
             | Token::Hex
             | Token::Timestamp
             | Token::Int(_)
-            | Token::Float => self.advance(),
-            Token::Word(w)
-                if boolean_allowed
-                    && (w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false")) =>
-            {
-                self.advance()
+            | Token::Float => Ok(self.take_raw()),
+            Token::Word(w) if boolean_allowed && (w == "true" || w == "false") => {
+                Ok(self.take_raw())
             }
-            _ => return self.fail("a literal"),
+            _ => self.fail("a literal"),
         }
-        Ok(())
     }
 
-    fn set_literal(&mut self) -> Result<(), PatternError> {
+    /// `(literal, ...)`, as written but without the spaces (as ANTLR's `getText` gives it).
+    fn set_literal(&mut self) -> Result<String, PatternError> {
         self.expect(Token::LParen, "'('")?;
-        if *self.peek() == Token::RParen {
-            self.advance();
-            return Ok(());
+        let mut text = String::from("(");
+        if *self.peek() != Token::RParen {
+            text.push_str(&self.literal(true)?);
+            while *self.peek() == Token::Comma {
+                self.advance();
+                text.push(',');
+                text.push_str(&self.literal(true)?);
+            }
         }
-        self.literal(true)?;
-        while *self.peek() == Token::Comma {
-            self.advance();
-            self.literal(true)?;
-        }
-        self.expect(Token::RParen, "')'")
+        self.expect(Token::RParen, "')'")?;
+        text.push(')');
+        Ok(text)
     }
 }
 
@@ -504,6 +626,11 @@ mod tests {
             "[x509-certificate:validity_not_before < t'2016-01-01T00:00:00Z'] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00.123Z'",
             "[artifact:payload_bin = b'aGVsbG8='] AND [x-custom:hex NOT = h'ff00']",
             "[process:name = 'a' OR (process:pid = 4 AND EXISTS process:cwd)]",
+            // Identifiers may hold capitals (the reference accepts these).
+            "[IPV4-ADDR:value = '1.1.1.1']",
+            "[FILE:name = 'a']",
+            "[File:Name = 'a']",
+            "[True:name = 'a']",
         ] {
             assert_eq!(check_pattern(pattern), Ok(()), "{pattern}");
         }
@@ -521,7 +648,10 @@ mod tests {
             "[file:created = t'2016-13-01T00:00:00Z']",
             "[file:created = t'2016-01-01T00:00:0é00Z']",
             "[file:hashes.MD5 == ]",
-            "[IPV4-ADDR:value = '1.2.3.4']",
+            "[AND:name = 'a']",
+            "[file:AND = 'a']",
+            "[true:name = 'a']",
+            "[file:x = True]",
             "[file:name LIKE 5]",
             "",
         ] {
@@ -555,8 +685,88 @@ mod tests {
 
     #[test]
     fn errors_say_where() {
-        let error = check_pattern("[ipv4-addr:value = ]").unwrap_err();
-        assert_eq!(error.column, 19);
-        assert!(error.to_string().starts_with("Error found at line 1:19."));
+        let errors = check_pattern("[ipv4-addr:value = ]").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(matches!(&errors[0], PatternProblem::Syntax(e) if e.column == 19));
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("Error found at line 1:19.")
+        );
+    }
+
+    fn problems(pattern: &str) -> Vec<String> {
+        match check_pattern(pattern) {
+            Ok(()) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn hash_values_are_checked_with_any_operator() {
+        // Each expected text is the reference's (stix2-patterns 2.0).
+        for (pattern, expected) in [
+            (
+                "[file:hashes.'SHA-256' = 'x']",
+                "'x' is not a valid SHA-256 hash",
+            ),
+            ("[file:hashes.md5 NOT = 'x']", "'x' is not a valid md5 hash"),
+            (
+                "[file:hashes.MD5 LIKE 'a%']",
+                "'a%' is not a valid MD5 hash",
+            ),
+            (
+                "[file:hashes.MD5 MATCHES 'x']",
+                "'x' is not a valid MD5 hash",
+            ),
+            ("[file:hashes.MD5 > 'x']", "'x' is not a valid MD5 hash"),
+            ("[file:hashes.MD5 = 5]", "'5' is not a valid MD5 hash"),
+            ("[file:hashes.MD5 = true]", "'true' is not a valid MD5 hash"),
+            ("[file:hashes.MD5 IN ()]", "'()' is not a valid MD5 hash"),
+            (
+                "[file:hashes.'sha-256' IN ('a', 'b')]",
+                "'(a,b)' is not a valid sha-256 hash",
+            ),
+            (
+                "[file:hashes.MD5 = b'aGVsbG8=']",
+                "'baGVsbG8=' is not a valid MD5 hash",
+            ),
+            (
+                "[file:hashes.WHIRLPOOL = t'2016-01-01T00:00:00Z']",
+                "'t2016-01-01T00:00:00Z' is not a valid WHIRLPOOL hash",
+            ),
+            ("[file:'hashes'.MD5 = 'x']", "'x' is not a valid MD5 hash"),
+            (
+                "[file:parent_directory_ref.hashes.MD5 = 'x']",
+                "'x' is not a valid MD5 hash",
+            ),
+        ] {
+            assert_eq!(problems(pattern), [expected], "{pattern}");
+        }
+        for pattern in [
+            "[file:hashes.MD5 = 'D41D8CD98F00B204E9800998ECF8427E']",
+            "[file:hashes.MD5.x = 'x']",
+            "[file:hashes[*] = 'x']",
+            "[file:hashes[0] = 'x']",
+            "[file:hashes.'SHA 256' = 'x']",
+            "[file:hashes.SSDEEP = '3:a:b']",
+        ] {
+            assert_eq!(problems(pattern), Vec::<String>::new(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn hash_errors_come_grouped_by_object_type() {
+        let pattern = "[file:name = 'a' OR file:hashes.MD5 = 'y' OR ipv4-addr:hashes.MD5='z' OR file:hashes.MD5='w']";
+        assert_eq!(
+            problems(pattern),
+            [
+                "'y' is not a valid MD5 hash",
+                "'w' is not a valid MD5 hash",
+                "'z' is not a valid MD5 hash"
+            ]
+        );
+        // A grammar error hides the hash checks.
+        assert_eq!(problems("[file:hashes.MD5 = 'x'] WITHIN").len(), 1);
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 use crate::misp::ObjectBuilder;
-use crate::parse::url_parts::{ascii_host, domain_parts, split_url};
+use crate::parse::url_parts::{UrlError, ascii_host, domain_parts, split_url};
 
 pub struct ExtractUrlComponents(ModuleDescriptor);
 
@@ -43,8 +43,11 @@ impl Module for ExtractUrlComponents {
         if attribute.attribute_type != "url" {
             return Err(ModuleError::reported("Bad attribute type"));
         }
-        let parts = split_url(&attribute.value)
-            .map_err(|e| ModuleError::internal(format!("cannot split URL: {e}")))?;
+        let parts = split_url(&attribute.value).map_err(|e| match e {
+            // A defanged or mangled host: the reference crashed here; say why instead.
+            UrlError::BadBrackets => ModuleError::reported(format!("Unable to parse URL: {e}")),
+            other => ModuleError::internal(format!("cannot split URL: {other}")),
+        })?;
         let host = ascii_host(parts.host.as_deref().unwrap_or_default());
         let domain = domain_parts(&host);
 
@@ -143,6 +146,51 @@ mod tests {
                 ("resource_path", "/x"),
                 ("host", "198.51.100.7")
             ])
+        );
+    }
+
+    #[tokio::test]
+    async fn reference_answers_for_odd_hosts() {
+        // The reference's relations for each URL (misp-modules 3.1.1).
+        assert_eq!(
+            relations("http://0x7f.1/").await,
+            pairs(&[
+                ("url", "http://0x7f.1/"),
+                ("scheme", "http"),
+                ("resource_path", "/"),
+                ("host", "0x7f.1")
+            ])
+        );
+        assert_eq!(
+            relations("https://www.example.com./").await,
+            pairs(&[
+                ("url", "https://www.example.com./"),
+                ("tld", "com"),
+                ("subdomain", "www"),
+                ("scheme", "https"),
+                ("resource_path", "/"),
+                ("host", "www.example.com."),
+                ("domain_without_tld", "example"),
+                ("domain", "example.com")
+            ])
+        );
+        assert_eq!(
+            relations("http://exa\tmple.com/").await,
+            pairs(&[
+                ("url", "http://exa\tmple.com/"),
+                ("tld", "com"),
+                ("scheme", "http"),
+                ("resource_path", "/"),
+                ("host", "example.com"),
+                ("domain_without_tld", "example"),
+                ("domain", "example.com")
+            ])
+        );
+        let defanged =
+            json!({"attribute": {"type": "url", "value": "hxxp://evil[.]com/bad", "uuid": UUID}});
+        assert_eq!(
+            reported(query(&ExtractUrlComponents::new(), defanged).await),
+            "Unable to parse URL: the URL has an invalid bracketed host"
         );
     }
 

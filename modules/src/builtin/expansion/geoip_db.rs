@@ -139,7 +139,7 @@ fn lookup(reader: &Reader<Vec<u8>>, kind: Kind, text: &str) -> Result<Found, Mod
     }
     let ip: IpAddr = text.parse().map_err(|_| {
         resolving(format!(
-            "'{text}' does not appear to be an IPv4 or IPv6 address"
+            "'{text}' does not appear to be an IPv4 or IPv6 address."
         ))
     })?;
     if ip.is_ipv6() && reader.metadata().ip_version == 4 {
@@ -326,7 +326,7 @@ pub(super) mod tests {
         );
         assert_eq!(
             error(&city, body(&path, "ip-src", "not-an-ip")).await,
-            "GeoIP resolving error: 'not-an-ip' does not appear to be an IPv4 or IPv6 address"
+            "GeoIP resolving error: 'not-an-ip' does not appear to be an IPv4 or IPv6 address."
         );
         assert_eq!(
             error(&city, body(&path, "ip-src", "10.1.2.3")).await,

@@ -2,13 +2,15 @@
 //!
 //! MISP matches the returned attribute to the one it sent by uuid, so the echo keeps the
 //! uuid and the metadata the client gave, and fills what is missing with the describeTypes
-//! defaults of the type, as pymisp would when it rebuilds the attribute.
+//! defaults of the type, as pymisp would when it rebuilds the attribute. pymisp's
+//! `to_dict` strips every text field, so the value and comment come back stripped.
 
 use app::{MispAttribute, MispTag};
 use serde_json::Value;
 
 use crate::engine::AttributeInput;
 use crate::misp::{category_allows, new_attribute};
+use crate::pycompat::python_strip;
 
 /// Keys carried over unchanged when the client set them to something other than null,
 /// empty or zero-like text (pymisp drops falsy optional fields).
@@ -26,7 +28,7 @@ const PASSED_THROUGH: &[&str] = &[
 ];
 
 pub fn echo(input: &AttributeInput) -> MispAttribute {
-    let mut attribute = new_attribute(&input.attribute_type, input.value.clone());
+    let mut attribute = new_attribute(&input.attribute_type, python_strip(&input.value));
     attribute.uuid = input.uuid.clone();
     let raw = &input.raw;
     // A category the type does not admit is dropped for the type's default, not refused.
@@ -44,7 +46,7 @@ pub fn echo(input: &AttributeInput) -> MispAttribute {
     if let Some(comment) = raw.get("comment").and_then(Value::as_str)
         && !comment.is_empty()
     {
-        attribute.comment = Some(comment.to_owned());
+        attribute.comment = Some(python_strip(comment).to_owned());
     }
     if let Some(tags) = raw.get("Tag").and_then(Value::as_array) {
         attribute.tags = tags
@@ -110,6 +112,21 @@ mod tests {
             json!({"uuid": "u-1", "type": "ip-src", "value": "192.0.2.7",
                    "category": "Network activity", "to_ids": true, "disable_correlation": false})
         );
+    }
+
+    #[test]
+    fn text_fields_come_back_stripped() {
+        // The reference's echo of `"8.8.8.8\n"` with comment " c " (hygiene 3.1.1).
+        let echoed = echo(&input(
+            json!({"type": "ip-dst", "value": "8.8.8.8\n", "uuid": "u-3", "comment": " c ", "to_ids": false}),
+        ));
+        assert_eq!(
+            serde_json::to_value(&echoed).unwrap(),
+            json!({"uuid": "u-3", "type": "ip-dst", "value": "8.8.8.8",
+                   "category": "Network activity", "to_ids": false,
+                   "disable_correlation": false, "comment": "c"})
+        );
+        assert_eq!(python_strip("\u{1f} google.com\t\r\n"), "google.com");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use minijinja::Environment;
 use serde_json::{Value, json};
 
+use super::jinja_python::make_pythonic;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
 const DEFAULT_TEMPLATE: &str = "- Default template -";
@@ -72,6 +73,7 @@ enum Rendered {
 fn render(template: &str, data: &Value) -> Rendered {
     let mut env = Environment::new();
     env.set_fuel(Some(FUEL));
+    make_pythonic(&mut env);
     let Ok(compiled) = env.template_from_str(template) else {
         return Rendered::Failed;
     };

@@ -11,6 +11,7 @@ mod geoip_db;
 mod hygiene;
 mod input_attribute;
 mod ipgeolocation;
+mod jinja_python;
 mod jinja_template_rendering;
 mod ocr_enrich;
 mod ods_enrich;

@@ -42,7 +42,11 @@ impl Module for Stix2PatternSyntaxValidator {
             .ok_or_else(|| ModuleError::reported("STIX2 pattern missing"))?;
         let summary = match check_pattern(pattern) {
             Ok(()) => "Syntax valid".to_owned(),
-            Err(error) => format!("Syntax error: \n{error}"),
+            Err(problems) => {
+                let plural = if problems.len() > 1 { "s" } else { "" };
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                format!("Syntax error{plural}: \n{}", lines.join("\n"))
+            }
         };
         Ok(legacy_scalar_results(&["text"], summary))
     }
@@ -73,6 +77,16 @@ mod tests {
         assert!(
             text.starts_with("Syntax error: \nError found at line 1:"),
             "{text}"
+        );
+        let hashes = query(
+            &module,
+            json!({"stix2-pattern": "[file:hashes.MD5 = 'x' OR file:hashes.SHA1 = 'y']"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            hashes["results"][0]["values"],
+            "Syntax errors: \n'x' is not a valid MD5 hash\n'y' is not a valid SHA1 hash"
         );
         assert_eq!(
             reported(query(&module, json!({})).await),

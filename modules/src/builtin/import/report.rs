@@ -106,11 +106,7 @@ pub(super) fn python_float(value: f64) -> String {
     }
 }
 
-/// Python's `str.strip()` without arguments, which also drops the ASCII separators
-/// 0x1c..0x1f that Rust does not count as whitespace.
-pub(super) fn python_strip(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
-}
+pub(super) use crate::pycompat::python_strip;
 
 /// A report value as pymisp stores it in an attribute: text (integers are written out),
 /// or a JSON value it keeps as is in its answer (floats, booleans, lists).

@@ -18,12 +18,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use app::{MispAttribute, ModuleDescriptor, ModuleType};
+use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
-use crate::engine::{Module, ModuleError, QueryRequest, config_env_name, descriptor};
+use super::input_attribute::echo;
+use crate::engine::{
+    AttributeInput, Module, ModuleError, QueryRequest, config_env_name, descriptor,
+};
 use crate::misp::{ObjectBuilder, new_attribute};
 use index::{Builder, Index, LoadError};
 use values::{Refusal, normalise_domain, python_ip_text, python_strip, python_urlsplit};
@@ -325,31 +328,6 @@ fn smart_mode(config: &Map<String, Value>) -> Result<bool, ModuleError> {
     }
 }
 
-/// The input attribute as pymisp echoes it: describeTypes defaults, with the flags the
-/// caller sent.
-fn echoed_attribute(
-    raw: &Map<String, Value>,
-    attribute_type: &str,
-    value: &str,
-    uuid: &str,
-) -> MispAttribute {
-    let mut attribute = new_attribute(attribute_type, value);
-    attribute.uuid = uuid.to_owned();
-    if let Some(category) = raw.get("category").and_then(Value::as_str) {
-        attribute.category = category.to_owned();
-    }
-    if let Some(to_ids) = raw.get("to_ids").and_then(Value::as_bool) {
-        attribute.to_ids = to_ids;
-    }
-    if let Some(flag) = raw.get("disable_correlation").and_then(Value::as_bool) {
-        attribute.disable_correlation = flag;
-    }
-    if let Some(comment) = raw.get("comment").and_then(Value::as_str) {
-        attribute.comment = Some(comment.to_owned());
-    }
-    attribute
-}
-
 fn limit_annotation(uuid: &str, limit: usize) -> Result<Value, ModuleError> {
     let mut object = ObjectBuilder::new("annotation")?;
     let text = format!("{{\n  \"limit\": {limit},\n  \"more_results_available\": true\n}}");
@@ -449,7 +427,12 @@ impl Module for Hygiene {
                     .map_err(|e| ModuleError::internal(format!("object: {e}")))?,
             );
         }
-        let echoed = echoed_attribute(attribute, attribute_type, raw_value, uuid);
+        let echoed = echo(&AttributeInput {
+            attribute_type: attribute_type.to_owned(),
+            value: raw_value.to_owned(),
+            uuid: uuid.to_owned(),
+            raw: attribute.clone(),
+        });
         Ok(json!({"results": {"Attribute": [echoed], "Object": objects}}))
     }
 }

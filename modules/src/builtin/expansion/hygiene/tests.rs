@@ -63,7 +63,8 @@ async fn bundled_lists_match_like_pymispwarninglists() {
         ])
     );
     let echoed = &answer["results"]["Attribute"][0];
-    assert_eq!(echoed["value"], " 8.8.8.8 ");
+    // pymisp strips the echoed value, as the reference answers.
+    assert_eq!(echoed["value"], "8.8.8.8");
     assert_eq!(echoed["uuid"], UUID);
     let object = &answer["results"]["Object"][0];
     assert_eq!(object["ObjectReference"][0]["referenced_uuid"], UUID);

@@ -12,10 +12,7 @@ pub enum Refusal {
     Invalid,
 }
 
-/// Python's `str.strip()` (its whitespace includes the ASCII separators 0x1c-0x1f).
-pub fn python_strip(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
-}
+pub use crate::pycompat::python_strip;
 
 /// `ipaddress.IPv4Address`: four decimal octets, no leading zeros.
 pub fn parse_ipv4(text: &str) -> Option<Ipv4Addr> {
