@@ -192,6 +192,8 @@ async fn attachments_become_file_objects_with_their_data() {
                 "cf5c758970e164417012528c6c9fb8bed501e52b0d98c10df13b5b8cfec90ce575da8c733c427e866438a07f8540972d17a2be0b434c68556172baae75b81794"
             ),
             ("malware-sample", "invoice.exe"),
+            ("mimetype", "application/x-dosexec"),
+            ("ssdeep", "3:Wlpn:ip"),
         ])
     );
     let sample = &exe["Attribute"][7];
