@@ -40,7 +40,10 @@ pub fn fields(part: &MessagePart<'_>, raw: &[u8]) -> Vec<Field> {
                 .unwrap_or_default()
                 .trim()
                 .to_owned();
-            let raw_value = unfold(&slice(header.offset_start, header.offset_end));
+            let raw_bytes = raw
+                .get(header.offset_start as usize..header.offset_end as usize)
+                .unwrap_or_default();
+            let raw_value = unfold(&String::from_utf8_lossy(raw_bytes));
             let mut field = Field {
                 name,
                 value: String::new(),
@@ -68,11 +71,24 @@ pub fn fields(part: &MessagePart<'_>, raw: &[u8]) -> Vec<Field> {
                         field.addresses = pairs(address, bare);
                         field.value = render_address(address, bare);
                     }
-                    _ => field.value = unstructured::decode(&raw_value),
+                    _ => field.value = unstructured::decode_raw(&unfold_bytes(raw_bytes)),
                 },
             }
             field
         })
+        .collect()
+}
+
+/// [`unfold`] on the raw bytes, for values whose 8-bit bytes matter (encoded words).
+fn unfold_bytes(raw: &[u8]) -> Vec<u8> {
+    let start = raw
+        .iter()
+        .position(|b| *b != b' ' && *b != b'\t')
+        .unwrap_or(raw.len());
+    raw[start..]
+        .iter()
+        .copied()
+        .filter(|b| *b != b'\r' && *b != b'\n')
         .collect()
 }
 

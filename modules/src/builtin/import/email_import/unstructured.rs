@@ -60,15 +60,16 @@ fn encoded_word(value: &str) -> Result<(String, &str), NotEncoded> {
         return Err(NotEncoded::Invalid);
     };
     let charset = charset.split('*').next().unwrap_or_default();
+    let raw = unescape(text);
     let bytes = match cte.to_ascii_lowercase().as_str() {
-        "q" => decode_q(text.as_bytes()),
+        "q" => decode_q(&raw),
         // Python decodes what it can of a broken base64 word into mojibake; such a word
         // is kept as written instead (a documented difference).
         "b" if text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)) =>
         {
-            decode_b(text.as_bytes())
+            decode_b(&raw)
         }
         _ => return Err(NotEncoded::Invalid),
     };
@@ -111,8 +112,44 @@ pub(super) fn decode_charset(charset: &str, bytes: &[u8]) -> String {
     }
 }
 
+/// Non-ASCII bytes stand for themselves until the end, as Python's surrogate escapes do:
+/// inside an encoded word they are decoded with the word's charset, elsewhere as UTF-8.
+/// Each such byte is carried as a private-use character.
+const ESCAPE_BASE: u32 = 0x10_FF00;
+
+fn escape(raw: &[u8]) -> String {
+    raw.iter()
+        .map(|&b| {
+            if b.is_ascii() {
+                char::from(b)
+            } else {
+                char::from_u32(ESCAPE_BASE + u32::from(b)).unwrap_or(char::REPLACEMENT_CHARACTER)
+            }
+        })
+        .collect()
+}
+
+/// The bytes a piece of escaped text stands for.
+fn unescape(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        match u32::from(c).checked_sub(ESCAPE_BASE) {
+            Some(byte @ 0x80..=0xff) => out.push(byte as u8),
+            _ => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    out
+}
+
 /// The unfolded value of an unstructured header, decoded.
 pub fn decode(value: &str) -> String {
+    decode_raw(value.as_bytes())
+}
+
+/// The unfolded raw bytes of an unstructured header, decoded.
+pub fn decode_raw(raw: &[u8]) -> String {
+    let value = escape(raw);
+    let value = value.as_str();
     let mut pieces: Vec<(Kind, String)> = Vec::new();
     let mut rest = value;
     while !rest.is_empty() {
@@ -154,7 +191,8 @@ pub fn decode(value: &str) -> String {
         pieces.push((Kind::Text, token.to_owned()));
         rest = &rest[token.len()..];
     }
-    pieces.into_iter().map(|(_, text)| text).collect()
+    let text: String = pieces.into_iter().map(|(_, text)| text).collect();
+    String::from_utf8_lossy(&unescape(&text)).into_owned()
 }
 
 #[cfg(test)]
@@ -182,6 +220,18 @@ mod tests {
         );
         assert_eq!(decode("=?utf-8?b?w7Z0?= x"), "öt x");
         assert_eq!(decode("x=?utf-8?q?=C3=B6?=y"), "xöy");
+    }
+
+    /// Raw 8-bit bytes inside an encoded word belong to its charset (Python's surrogate
+    /// escapes); outside one they are read as UTF-8.
+    #[test]
+    fn raw_bytes_are_decoded_with_their_word() {
+        assert_eq!(
+            decode_raw(b"=?iso-8859-1?Q?Die_Hasen_und_die_Fr\xf6sche?="),
+            "Die Hasen und die Frösche"
+        );
+        assert_eq!(decode_raw("Caf\u{e9} x".as_bytes()), "Caf\u{e9} x");
+        assert_eq!(decode_raw(b"bad \xff byte"), "bad \u{fffd} byte");
     }
 
     #[test]
