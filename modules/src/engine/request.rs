@@ -1,9 +1,9 @@
 //! Read access to a `/query` body in the four shapes the module families use.
 
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::ModuleError;
+use crate::parse::python_base64::{Base64Error, b64decode};
 
 /// Error text of the reference's shared check for misp_standard input.
 pub const STANDARD_ATTRIBUTE_REQUIRED: &str = "This module requires an \"attribute\" field as input, which should contain at least a type, a value and an uuid.";
@@ -127,13 +127,15 @@ impl QueryRequest {
     }
 }
 
-/// Decodes base64 the way MISP produces it, tolerating line breaks and missing padding.
+/// Decodes base64 as the reference's `base64.b64decode` does: characters outside the
+/// alphabet are skipped and decoding stops at the padding. Missing padding, where Python
+/// fails, is tolerated (MISP and scripts sometimes strip it).
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, ModuleError> {
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let trimmed = compact.trim_end_matches('=');
-    base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(trimmed)
-        .map_err(|_| ModuleError::reported("The \"data\" field is not valid base64"))
+    let refused = |_| ModuleError::reported("The \"data\" field is not valid base64");
+    match b64decode(text.as_bytes()) {
+        Err(Base64Error::Padding) => b64decode(format!("{text}==").as_bytes()).map_err(refused),
+        other => other.map_err(refused),
+    }
 }
 
 impl ExportEvent {
@@ -206,7 +208,12 @@ mod tests {
     #[test]
     fn base64_tolerates_wrapping_and_missing_padding() {
         assert_eq!(decode_base64("YW55\ndGhpbmc").unwrap(), b"anything");
-        assert!(decode_base64("!!").is_err());
+        assert!(decode_base64("YW55d").is_err());
+        // As Python's b64decode: characters outside the alphabet are skipped, and
+        // decoding stops at the padding.
+        assert_eq!(decode_base64("!!").unwrap(), b"");
+        assert_eq!(decode_base64("YW55@@dGhpbmc=").unwrap(), b"anything");
+        assert_eq!(decode_base64("YW55dGhpbmc= junk").unwrap(), b"anything");
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! The file object pymisp's `make_binary_objects` builds when lief, magic and pydeep are
-//! absent (as in the reference deployment): name, size, entropy, four hashes and the
-//! bytes as a malware-sample. Shared by the imports that carry files (email attachments,
-//! sandbox samples and dropped files).
+//! The file object pymisp's `make_binary_objects` builds with its file extras, as the
+//! reference deployment has them: name, size, entropy, four hashes, the bytes as a
+//! malware-sample, the MIME type (pure-magic, the library pymisp uses, with the same
+//! embedded database) and the ssdeep digest. Shared by the imports that carry files
+//! (email attachments, sandbox samples and dropped files). The `pe` objects lief adds for
+//! executables are not produced.
+
+use std::sync::LazyLock;
 
 use base64::Engine as _;
 use md5::Digest as _;
@@ -28,8 +32,28 @@ impl FileObject {
     }
 }
 
-/// Gives a serialised file object the two values pymisp does not send as plain strings.
+/// The embedded magic database, loaded once (`None` if it cannot be read: the MIME type
+/// is then left out, as pymisp does without its magic library).
+static MAGIC: LazyLock<Option<pure_magic::MagicDb>> = LazyLock::new(|| {
+    magic_db::load()
+        .map_err(|e| tracing::warn!("magic database unavailable: {e}"))
+        .ok()
+});
+
+/// The MIME type pymisp's `best_magic_buffer` gives the bytes.
+fn mime_type(data: &[u8]) -> Option<String> {
+    let db = MAGIC.as_ref()?;
+    db.best_magic_slice(data, None)
+        .map(|magic| magic.mime_type().to_owned())
+        .ok()
+}
+
+/// Gives a serialised file object what pymisp serialises beyond plain strings: the
+/// (always null) `magic_db` field, the sample's correlation flag, the entropy as a float.
 pub fn pymisp_file_values(object: &mut Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert("magic_db".to_owned(), Value::Null);
+    }
     let Some(attributes) = object.get_mut("Attribute").and_then(Value::as_array_mut) else {
         return;
     };
@@ -97,6 +121,12 @@ pub fn file_builder(filename: &str, data: &[u8]) -> Result<ObjectBuilder, Module
             .insert("malware_filename".to_owned(), json!(name));
         sample.extra.insert("encrypt".to_owned(), json!(true));
         builder.add_attribute("malware-sample", sample);
+        if let Some(mime) = mime_type(data) {
+            builder.add("mimetype", mime)?;
+        }
+        if let Ok(digest) = ssdeep::hash_buf(data) {
+            builder.add("ssdeep", digest.to_string())?;
+        }
     }
     Ok(builder)
 }
@@ -116,6 +146,41 @@ pub fn file_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// MIME types and ssdeep digests as the reference (pymisp with pure-magic-rs and
+    /// pydeep2) gives them.
+    #[test]
+    fn mime_types_and_ssdeep_match_the_reference() {
+        for (data, mime, digest) in [
+            (&b"hello world\n"[..], "text/plain", "3:iKFSMPv:rJPv"),
+            (
+                b"<html><body>hi</body></html>\n",
+                "text/html",
+                "3:qVZqx+:qzy+",
+            ),
+            (b"{\"a\": 1}\n", "application/json", "3:YE/Xv:YEPv"),
+            (
+                b"#!/bin/sh\necho hi\n",
+                "text/x-shellscript",
+                "3:TKH4vAB8v:h9v",
+            ),
+            (b"caf\xe9\n", "application/octet-stream", "3:PMv:Pu"),
+        ] {
+            assert_eq!(mime_type(data).as_deref(), Some(mime));
+            assert_eq!(ssdeep::hash_buf(data).unwrap().to_string(), digest);
+        }
+        let object = file_object("a.txt", b"hello world\n", None)
+            .unwrap()
+            .into_json()
+            .unwrap();
+        assert_eq!(object["magic_db"], Value::Null);
+        assert!(object.as_object().unwrap().contains_key("magic_db"));
+        let last: Vec<&Value> = object["Attribute"].as_array().unwrap()[8..]
+            .iter()
+            .map(|a| &a["object_relation"])
+            .collect();
+        assert_eq!(last, [&json!("mimetype"), &json!("ssdeep")]);
+    }
 
     #[test]
     fn entropy_matches_python() {

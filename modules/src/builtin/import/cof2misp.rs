@@ -7,7 +7,7 @@
 
 use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
@@ -93,6 +93,12 @@ fn text<'a>(value: &'a Value, method: &str) -> Result<&'a str, PyError> {
 /// Newline-delimited JSON, read the way the `ndjson` package does: the lines are joined
 /// into one JSON array, so error positions count from that array's opening bracket.
 fn load_ndjson(data: &str) -> Result<Vec<Value>, String> {
+    // `json.loads` refuses a leading byte-order mark before it parses anything.
+    if data.starts_with('\u{feff}') {
+        return Err(
+            "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)".into(),
+        );
+    }
     let joined = format!("[{}]", python_splitlines(data).join(","));
     if let Some(message) = python_json_error(&joined) {
         return Err(message);
@@ -145,17 +151,33 @@ fn iso_datetime(value: &Value) -> Result<String, PyError> {
     };
     let raw = raw.trim();
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(with_offset.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+        return Ok(python_isoformat(
+            &with_offset.naive_local(),
+            Some(with_offset.offset()),
+        ));
     }
     for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(raw, format) {
-            return Ok(naive.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
+            return Ok(python_isoformat(&naive, None));
         }
     }
     match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         Ok(date) => Ok(format!("{date}T00:00:00")),
         Err(_) => Err(broken()),
     }
+}
+
+/// Python's `datetime.isoformat()`: microseconds (six digits) only when not zero.
+fn python_isoformat(time: &NaiveDateTime, offset: Option<&FixedOffset>) -> String {
+    let mut text = time.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let micros = time.and_utc().timestamp_subsec_micros();
+    if micros != 0 {
+        text.push_str(&format!(".{micros:06}"));
+    }
+    if let Some(offset) = offset {
+        text.push_str(&offset.to_string());
+    }
+    text
 }
 
 /// An object's `first_seen`/`last_seen`: epoch seconds or a date, written in UTC.
@@ -167,7 +189,7 @@ fn seen_time(value: &Value) -> Option<String> {
             DateTime::<Utc>::from_timestamp_micros(micros)?
         }
         Value::String(s) => match DateTime::parse_from_rfc3339(s.trim()) {
-            Ok(dt) => return Some(dt.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+            Ok(dt) => return Some(python_isoformat(&dt.naive_local(), Some(dt.offset()))),
             Err(_) => iso_datetime(value)
                 .ok()?
                 .parse::<NaiveDateTime>()
@@ -176,7 +198,10 @@ fn seen_time(value: &Value) -> Option<String> {
         },
         _ => return None,
     };
-    Some(utc.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+    Some(python_isoformat(
+        &utc.naive_utc(),
+        Some(&FixedOffset::east_opt(0)?),
+    ))
 }
 
 /// A JSON scalar as the text of an attribute value.
@@ -313,7 +338,27 @@ fn cof_object(entry: &Value) -> Result<Value, ModuleError> {
             add(&mut object, key, value, None).map_err(pe)?;
         }
     }
-    to_json(object, extra)
+    let mut json = to_json(object, extra)?;
+    keep_float_times(&mut json, first, last);
+    Ok(json)
+}
+
+/// pymisp stores a float `time_first`/`time_last` as the number it was given (an integer
+/// becomes text like every other value).
+fn keep_float_times(object: &mut Value, first: &Value, last: &Value) {
+    let Some(attributes) = object.get_mut("Attribute").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for attribute in attributes {
+        let source = match attribute["object_relation"].as_str() {
+            Some("time_first") => first,
+            Some("time_last") => last,
+            _ => continue,
+        };
+        if source.as_number().is_some_and(|n| n.is_f64()) {
+            attribute["value"] = source.clone();
+        }
+    }
 }
 
 fn dnsdbflex_object(entry: &Map<String, Value>) -> Result<Value, ModuleError> {
@@ -433,6 +478,44 @@ mod tests {
             ])
         );
         assert_eq!(objects[1]["last_seen"], "2021-04-28T00:00:00+00:00");
+    }
+
+    /// The reference keeps float times as numbers and writes microseconds as Python's
+    /// `isoformat` does (six digits, only when not zero).
+    #[tokio::test]
+    async fn float_times_stay_numbers() {
+        let text = r#"{"rrname": "www.example.com.", "rrtype": "A", "rdata": ["192.0.2.1"], "time_first": 1500000000.5, "time_last": 1600000000.25, "count": 5}"#;
+        let answer = query(&Cof2Misp::new(), body(text)).await.unwrap();
+        let object = &answer["results"]["Object"][0];
+        let times: Vec<&Value> = object["Attribute"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["object_relation"].as_str().unwrap().starts_with("time_"))
+            .map(|a| &a["value"])
+            .collect();
+        assert_eq!(times, [&json!(1500000000.5), &json!(1600000000.25)]);
+        assert_eq!(object["first_seen"], "2017-07-14T02:40:00.500000+00:00");
+        assert_eq!(object["last_seen"], "2020-09-13T12:26:40.250000+00:00");
+
+        let text = r#"{"rrname": "a.example", "rrtype": "A", "rdata": ["192.0.2.1"], "time_first": "2017-07-14T02:40:00.5Z", "time_last": 1500000000.0}"#;
+        let answer = query(&Cof2Misp::new(), body(text)).await.unwrap();
+        let object = &answer["results"]["Object"][0];
+        assert_eq!(
+            object["Attribute"][4]["value"],
+            "2017-07-14T02:40:00.500000+00:00"
+        );
+        assert_eq!(object["Attribute"][5]["value"], json!(1500000000.0));
+        assert_eq!(object["last_seen"], "2017-07-14T02:40:00+00:00");
+    }
+
+    #[tokio::test]
+    async fn byte_order_mark_is_refused_as_json_refuses_it() {
+        let answer = query(&Cof2Misp::new(), body("\u{feff}{\"rrname\": \"a\"}")).await;
+        assert_eq!(
+            reported(answer),
+            "An error occured during parsing of input: 'Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)'"
+        );
     }
 
     #[tokio::test]

@@ -73,4 +73,13 @@ mod tests {
             "The \"data\" field with the uploaded file is missing"
         );
     }
+
+    /// Python's b64decode skips characters outside the alphabet: "@@@" is no data, and the
+    /// reference answers its empty event.
+    #[tokio::test]
+    async fn characters_outside_the_base64_alphabet_are_skipped() {
+        let module = ImportBlueprint::new();
+        let answer = query(&module, json!({"data": "@@@"})).await.unwrap();
+        assert_eq!(answer["results"].as_object().unwrap().len(), 1);
+    }
 }

@@ -93,6 +93,10 @@ fn expand_archive(object: &Map<String, Value>) -> Result<Value, ModuleError> {
     let archive = related(object, "SigMF-archive")
         .ok_or_else(|| ModuleError::reported("No SigMF-archive attribute found"))?;
     let bytes = attached_bytes(archive, ARCHIVE_FAILED)?;
+    // Python's tarfile refuses an empty file (data that decodes to nothing, "%%%").
+    if bytes.is_empty() {
+        return Err(ModuleError::reported(ARCHIVE_FAILED));
+    }
     let pairs = recordings(&bytes).map_err(|e| {
         tracing::debug!("unreadable SigMF archive: {e}");
         ModuleError::reported(ARCHIVE_FAILED)

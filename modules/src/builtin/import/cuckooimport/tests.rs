@@ -1,6 +1,7 @@
-//! The expected answers in testdata/ are what misp-modules 3.1.1 answered (pymisp without
-//! lief, magic or pydeep) for the same report and files, packed as a tar.bz2 with
-//! directory entries.
+//! The expected answers in testdata/ are what misp-modules 3.1.1 answered for the same
+//! report and files, packed as a tar.bz2 with directory entries; the file objects'
+//! `mimetype`, `ssdeep` and `magic_db` are those of the all-extras reference for the same
+//! bytes (its `pe` objects for executables are not produced, see docs/differences.md).
 
 use std::collections::HashMap;
 

@@ -1,9 +1,16 @@
 //! Header text as Python's `email` package (policy.default) shows it, since the email
 //! object's `header` attribute and the values derived from it are what MISP users compare
 //! with the reference: addresses re-rendered, dates normalised, MIME parameters quoted,
-//! every other header unfolded and RFC 2047-decoded.
+//! every other header unfolded and RFC 2047-decoded with its blanks kept.
+//!
+//! Values are taken from the raw header text (mail-parser's offsets): mail-parser's own
+//! value parsers collapse blanks, lower-case MIME names, and its date parser reads two
+//! bytes past a one- or two-letter zone, which ate the next line of LF-only mails.
 
-use mail_parser::{Addr, Address, ContentType, DateTime, HeaderValue, MessagePart};
+use mail_parser::{Addr, Address, HeaderValue, MessagePart};
+
+use super::date::{self, MailDate};
+use super::{mime_params, unstructured};
 
 /// One header: its name as written and its rendered value.
 #[derive(Debug, Clone)]
@@ -11,9 +18,7 @@ pub struct Field {
     pub name: String,
     pub value: String,
     /// The parsed date, for the `send-date` attribute.
-    pub date: Option<DateTime>,
-    /// `-0000` in the raw date: Python then keeps the time without a zone.
-    pub naive_date: bool,
+    pub date: Option<MailDate>,
     /// Display name and address pairs, for address headers.
     pub addresses: Vec<(String, String)>,
 }
@@ -35,88 +40,110 @@ pub fn fields(part: &MessagePart<'_>, raw: &[u8]) -> Vec<Field> {
                 .unwrap_or_default()
                 .trim()
                 .to_owned();
-            let raw_value = unfold(&slice(header.offset_start, header.offset_end));
+            let raw_bytes = raw
+                .get(header.offset_start as usize..header.offset_end as usize)
+                .unwrap_or_default();
+            let raw_value = unfold(&String::from_utf8_lossy(raw_bytes));
             let mut field = Field {
                 name,
                 value: String::new(),
                 date: None,
-                naive_date: false,
                 addresses: Vec::new(),
             };
-            match header.value() {
-                HeaderValue::Address(address) => {
-                    field.addresses = pairs(address);
-                    field.value = render_address(address);
+            match field.name.to_ascii_lowercase().as_str() {
+                "date" | "resent-date" | "orig-date" => match date::parse(&raw_value) {
+                    Some(date) => {
+                        field.value = date.header_text();
+                        field.date = Some(date);
+                    }
+                    // Python keeps a date it cannot read as written.
+                    None => field.value = raw_value,
+                },
+                "content-type" | "content-disposition" => {
+                    field.value = mime_params::render(&raw_value)
                 }
-                HeaderValue::DateTime(date) if date.is_valid() => {
-                    field.date = Some(*date);
-                    field.naive_date = raw_value.trim_end().ends_with("-0000");
-                    field.value = format_date(date, field.naive_date);
+                "mime-version" | "content-transfer-encoding" | "message-id" => {
+                    field.value = raw_value
                 }
-                HeaderValue::ContentType(ctype) => field.value = render_content_type(ctype),
-                HeaderValue::Text(text) if !is_structured(&field.name) => {
-                    field.value = keep_outer_spacing(&raw_value, text)
-                }
-                HeaderValue::TextList(list) if !is_structured(&field.name) => {
-                    field.value = list.join(", ")
-                }
-                _ => field.value = raw_value,
+                _ => match header.value() {
+                    HeaderValue::Address(address) => {
+                        let bare = !raw_value.contains('<');
+                        field.addresses = pairs(address, bare);
+                        field.value = render_address(address, bare);
+                    }
+                    _ => field.value = unstructured::decode_raw(&unfold_bytes(raw_bytes)),
+                },
             }
             field
         })
         .collect()
 }
 
-fn is_structured(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    ["date", "content-type", "content-disposition"].contains(&lower.as_str())
+/// [`unfold`] on the raw bytes, for values whose 8-bit bytes matter (encoded words).
+fn unfold_bytes(raw: &[u8]) -> Vec<u8> {
+    let start = raw
+        .iter()
+        .position(|b| *b != b' ' && *b != b'\t')
+        .unwrap_or(raw.len());
+    raw[start..]
+        .iter()
+        .copied()
+        .filter(|b| *b != b'\r' && *b != b'\n')
+        .collect()
 }
 
-/// Removes line folding the way Python does: the line break goes, the indent stays.
+/// Removes line folding the way Python does: line breaks go, the indent stays, and the
+/// blanks after the colon are dropped.
 fn unfold(raw: &str) -> String {
-    let joined = raw.replace("\r\n", "\n");
-    let trimmed = joined.trim_start_matches([' ', '\t']);
-    let trimmed = trimmed.trim_end_matches(['\r', '\n']);
-    trimmed.replace('\n', "")
+    let trimmed = raw.trim_start_matches([' ', '\t']);
+    trimmed.replace(['\r', '\n'], "")
 }
 
-/// mail-parser trims a decoded text; Python keeps trailing blanks of the raw value.
-fn keep_outer_spacing(raw: &str, decoded: &str) -> String {
-    let trailing: String = raw
-        .chars()
-        .rev()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    if !trailing.is_empty() && !decoded.ends_with([' ', '\t']) {
-        format!("{decoded}{trailing}")
-    } else {
-        decoded.to_owned()
+/// Characters that make Python quote a display name, and (with blanks) a local part.
+const NAME_SPECIALS: &str = "()<>@,:;.\\\"[]";
+const LOCAL_SPECIALS: &str = "()<>@,:;\\\"[] \t";
+
+/// Display name and address as written. In a header without any `<`, a lone word such as
+/// `From: Whomever` is an address to Python (a local part without domain), not a name.
+fn addr_pair(addr: &Addr<'_>, bare: bool) -> (String, String) {
+    let name = addr.name().unwrap_or_default().trim().to_owned();
+    let address = addr.address().unwrap_or_default().trim().to_owned();
+    if bare && address.is_empty() && !name.is_empty() {
+        return (String::new(), name);
     }
+    (name, address)
 }
 
-fn addr_pair(addr: &Addr<'_>) -> (String, String) {
-    (
-        addr.name().unwrap_or_default().trim().to_owned(),
-        addr.address().unwrap_or_default().trim().to_owned(),
-    )
+/// The pairs the reference's attributes come from: Python re-reads the rendered header,
+/// so the blanks of an unquoted display name collapse to one space.
+fn pairs(address: &Address<'_>, bare: bool) -> Vec<(String, String)> {
+    address
+        .iter()
+        .map(|addr| {
+            let (name, address) = addr_pair(addr, bare);
+            let name = if needs_quotes(&name, NAME_SPECIALS) {
+                name
+            } else {
+                name.split_whitespace().collect::<Vec<_>>().join(" ")
+            };
+            (name, address)
+        })
+        .collect()
 }
 
-fn pairs(address: &Address<'_>) -> Vec<(String, String)> {
-    address.iter().map(addr_pair).collect()
-}
-
-fn render_addr(addr: &Addr<'_>) -> String {
-    let (name, address) = addr_pair(addr);
+fn render_addr(addr: &Addr<'_>, bare: bool) -> String {
+    let (name, address) = addr_pair(addr, bare);
     let local_quoted = match address.rsplit_once('@') {
-        Some((local, domain)) if needs_quotes(local, "()<>@,:;\\\"[]") => {
+        Some((local, domain)) if needs_quotes(local, LOCAL_SPECIALS) => {
             format!("{}@{domain}", quote(local))
         }
+        None if needs_quotes(&address, LOCAL_SPECIALS) => quote(&address),
         _ => address.clone(),
     };
     if name.is_empty() {
         return local_quoted;
     }
-    let name = if needs_quotes(&name, "()<>@,:;.\\\"[]") {
+    let name = if needs_quotes(&name, NAME_SPECIALS) {
         quote(&name)
     } else {
         name
@@ -136,16 +163,17 @@ fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-fn render_address(address: &Address<'_>) -> String {
+fn render_address(address: &Address<'_>, bare: bool) -> String {
+    let render = |addr: &Addr<'_>| render_addr(addr, bare);
     match address {
-        Address::List(list) => list.iter().map(render_addr).collect::<Vec<_>>().join(", "),
+        Address::List(list) => list.iter().map(render).collect::<Vec<_>>().join(", "),
         Address::Group(groups) => groups
             .iter()
             .map(|group| {
                 let members = group
                     .addresses
                     .iter()
-                    .map(render_addr)
+                    .map(render)
                     .collect::<Vec<_>>()
                     .join(", ");
                 match group.name.as_deref() {
@@ -158,112 +186,16 @@ fn render_address(address: &Address<'_>) -> String {
     }
 }
 
-fn render_content_type(ctype: &ContentType<'_>) -> String {
-    let mut text = ctype.ctype().to_owned();
-    if let Some(subtype) = ctype.subtype() {
-        text.push('/');
-        text.push_str(subtype);
-    }
-    for attribute in ctype.attributes().unwrap_or_default() {
-        text.push_str("; ");
-        text.push_str(&attribute.name);
-        text.push('=');
-        text.push_str(&quote(&attribute.value));
-    }
-    text
-}
-
-const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn offset_text(date: &DateTime, naive: bool, colon: bool) -> String {
-    if naive {
-        return if colon {
-            String::new()
-        } else {
-            "-0000".to_owned()
-        };
-    }
-    let sign = if date.tz_before_gmt && (date.tz_hour, date.tz_minute) != (0, 0) {
-        '-'
-    } else {
-        '+'
-    };
-    let sep = if colon { ":" } else { "" };
-    format!("{sign}{:02}{sep}{:02}", date.tz_hour, date.tz_minute)
-}
-
-/// `email.utils.format_datetime`: `Tue, 16 Jan 2024 08:30:00 -0500`.
-pub fn format_date(date: &DateTime, naive: bool) -> String {
-    let days = days_from_civil(date.year.into(), date.month.into(), date.day.into());
-    // 1970-01-01 was a Thursday (index 3 from Monday).
-    let weekday = DAYS[(days + 3).rem_euclid(7) as usize];
-    let month = MONTHS
-        .get(usize::from(date.month.saturating_sub(1)))
-        .copied()
-        .unwrap_or("Jan");
-    format!(
-        "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} {}",
-        date.day,
-        date.year,
-        date.hour,
-        date.minute,
-        date.second,
-        offset_text(date, naive, false)
-    )
-}
-
-/// `datetime.isoformat()`, as the `send-date` attribute carries it.
-pub fn iso_date(date: &DateTime, naive: bool) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}",
-        date.year,
-        date.month,
-        date.day,
-        date.hour,
-        date.minute,
-        date.second,
-        offset_text(date, naive, true)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn weekdays_and_offsets() {
-        let date = DateTime {
-            year: 2024,
-            month: 1,
-            day: 16,
-            hour: 8,
-            minute: 30,
-            second: 0,
-            tz_before_gmt: true,
-            tz_hour: 5,
-            tz_minute: 0,
-        };
-        assert_eq!(format_date(&date, false), "Tue, 16 Jan 2024 08:30:00 -0500");
-        assert_eq!(iso_date(&date, false), "2024-01-16T08:30:00-05:00");
-        assert_eq!(iso_date(&date, true), "2024-01-16T08:30:00");
-    }
-
-    #[test]
     fn unfolding_keeps_the_indent() {
         assert_eq!(unfold(" a and\r\n folded\r\n"), "a and folded");
+        assert_eq!(
+            unfold(" part one\n\tpart two\n  three"),
+            "part one\tpart two  three"
+        );
     }
 }

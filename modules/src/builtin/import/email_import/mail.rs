@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 
 use super::Options;
 use super::files::{may_unzip, password_candidates, unzip_or_file};
-use super::headers::{Field, fields, iso_date};
+use super::headers::{Field, fields};
 use super::links::{html_links, text_links, url_object};
+use super::payload;
 use super::received::findings;
 use crate::builtin::import::binary_file::{FileObject, file_object};
 use crate::engine::ModuleError;
@@ -28,7 +29,9 @@ const NOT_AN_EMAIL: &str = "The data is not an e-mail in .eml (RFC 5322) format:
 fn parser() -> MessageParser {
     MessageParser::new()
         .with_mime_headers()
-        .with_date_headers()
+        // Dates are read from the raw text (see `headers`).
+        .header_raw(HeaderName::Date)
+        .header_raw(HeaderName::ResentDate)
         .with_address_headers()
         .header_text(HeaderName::ContentId)
         .default_header_text()
@@ -110,7 +113,12 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
         .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"))
 }
 
-fn text_of(part: &MessagePart<'_>) -> String {
+/// The text of a part of the message `raw`, decoded as Python decodes it where the two
+/// differ.
+fn text_of(part: &MessagePart<'_>, raw: &[u8]) -> String {
+    if let Some(text) = payload::python_text(part, raw) {
+        return text;
+    }
     match &part.body {
         PartType::Text(text) | PartType::Html(text) => text.to_string(),
         PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
@@ -251,13 +259,24 @@ impl<'m, 'x> Importer<'m, 'x> {
         }
     }
 
-    fn content(part: &'m MessagePart<'x>) -> Content<'m, 'x> {
+    fn raw(&self) -> &[u8] {
+        self.message.raw_message.as_ref()
+    }
+
+    /// The text of a body part, decoded as Python decodes it where the two differ.
+    fn text_of(&self, part: &MessagePart<'_>) -> String {
+        text_of(part, self.raw())
+    }
+
+    fn content(&self, part: &'m MessagePart<'x>) -> Content<'m, 'x> {
         match &part.body {
             PartType::Message(message) => Content::Message(message),
-            PartType::Text(text) | PartType::Html(text) => Content::Bytes(text.as_bytes().to_vec()),
-            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
-                Content::Bytes(bytes.to_vec())
+            PartType::Text(_) | PartType::Html(_) => {
+                Content::Bytes(self.text_of(part).into_bytes())
             }
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => Content::Bytes(
+                payload::python_decoded(part, self.raw()).unwrap_or_else(|| bytes.to_vec()),
+            ),
             PartType::Multipart(_) => Content::Bytes(Vec::new()),
         }
     }
@@ -289,7 +308,7 @@ impl<'m, 'x> Importer<'m, 'x> {
                 .map(str::to_owned)
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "NameMissing.txt".to_owned());
-            let files: Vec<FileObject> = match Self::content(part) {
+            let files: Vec<FileObject> = match self.content(part) {
                 Content::Message(nested) if self.depth < MAX_DEPTH => {
                     let nested_objects =
                         import(nested.raw_message(), self.options, self.depth + 1)?;
@@ -324,7 +343,7 @@ impl<'m, 'x> Importer<'m, 'x> {
         if self.options.extract_urls
             && let Some(body) = self.body(&["html", "plain"])
         {
-            let text = text_of(body);
+            let text = self.text_of(body);
             let links = if content_type(body).1 == "html" {
                 html_links(&text)
             } else {
@@ -373,7 +392,7 @@ impl<'m, 'x> Importer<'m, 'x> {
                 add(
                     email,
                     "email-body",
-                    &text_of(body),
+                    &self.text_of(body),
                     Some(format!("text/{subtype} body")),
                 )?;
             }
@@ -386,8 +405,8 @@ impl<'m, 'x> Importer<'m, 'x> {
             add(email, "header", &lines.join("\n"), None)?;
         }
         let first = |name: &str| headers.iter().find(|f| f.name.eq_ignore_ascii_case(name));
-        if let Some(date) = first("date").and_then(|f| f.date.as_ref().map(|d| (d, f.naive_date))) {
-            add(email, "send-date", &iso_date(date.0, date.1), None)?;
+        if let Some(date) = first("date").and_then(|f| f.date) {
+            add(email, "send-date", &date.iso(), None)?;
         }
         if let Some(to) = first("to") {
             add_addresses(email, "to", &to.addresses)?;
@@ -499,9 +518,11 @@ fn collect_texts(message: &Message<'_>, out: &mut Vec<String>, depth: usize) {
             PartType::Message(nested) if depth < MAX_DEPTH => collect_texts(nested, out, depth + 1),
             PartType::Text(_) | PartType::Html(_) | PartType::Binary(_) => {
                 match content_type(part) {
-                    (main, sub) if main == "text" && sub == "plain" => out.push(text_of(part)),
+                    (main, sub) if main == "text" && sub == "plain" => {
+                        out.push(text_of(part, message.raw_message.as_ref()))
+                    }
                     (main, sub) if main == "text" && sub == "html" => out.extend(
-                        TAG.split(&text_of(part))
+                        TAG.split(&text_of(part, message.raw_message.as_ref()))
                             .filter(|t| !t.is_empty())
                             .map(super::links::unescape),
                     ),

@@ -2,11 +2,15 @@
 //! attachments (optionally unzipped), url objects for links in its body, and dependent
 //! email objects for messages attached to it.
 
+mod date;
 mod files;
 mod headers;
 mod links;
 mod mail;
+mod mime_params;
+mod payload;
 mod received;
+mod unstructured;
 
 use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;

@@ -192,6 +192,8 @@ async fn attachments_become_file_objects_with_their_data() {
                 "cf5c758970e164417012528c6c9fb8bed501e52b0d98c10df13b5b8cfec90ce575da8c733c427e866438a07f8540972d17a2be0b434c68556172baae75b81794"
             ),
             ("malware-sample", "invoice.exe"),
+            ("mimetype", "application/x-dosexec"),
+            ("ssdeep", "3:Wlpn:ip"),
         ])
     );
     let sample = &exe["Attribute"][7];
@@ -332,4 +334,184 @@ async fn files_that_are_not_mail_are_refused() {
         let body = json!({"module": "email_import", "data": base64::engine::general_purpose::STANDARD.encode(data)});
         assert!(reported(query(&EmailImport::new(), body).await).contains("not an e-mail"));
     }
+}
+
+fn values_of(object: &Value, relation: &str) -> Vec<String> {
+    relations(object)
+        .into_iter()
+        .filter(|(r, _)| r == relation)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// With LF line endings, a zone of one or two letters used to swallow the next line:
+/// the From header, or the blank line and the body. The reference reads all of it.
+#[tokio::test]
+async fn short_zones_do_not_swallow_the_next_line() {
+    let mail = b"Date: Mon, 15 Jan 2024 10:00:00 UT\nFrom: Alice <alice@example.org>\nTo: bob@example.net\nSubject: s\n\nbody\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "header"),
+        [
+            "Date: Mon, 15 Jan 2024 10:00:00 +0000\nFrom: Alice <alice@example.org>\nTo: bob@example.net\nSubject: s"
+        ]
+    );
+    assert_eq!(values_of(email, "from"), ["alice@example.org"]);
+
+    let mail = b"From: Alice <alice@example.org>\nDate: Mon, 15 Jan 2024 10:00:00 Z\n\nHello http://evil.example.com/x\nline2\n";
+    let answer = import(mail, json!({"extract_urls": "yes"})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "email-body"),
+        ["Hello http://evil.example.com/x\nline2"]
+    );
+    assert_eq!(values_of(email, "send-date"), ["2024-01-15T10:00:00+00:00"]);
+    assert_eq!(objects(&answer).len(), 2);
+
+    let mail = b"From: a@b.c\nResent-Date: Mon, 15 Jan 2024 10:00:00 A\nTo: d@e.f\n\nb\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "header"),
+        ["From: a@b.c\nResent-Date: Mon, 15 Jan 2024 10:00:00 -0000\nTo: d@e.f"]
+    );
+}
+
+/// Date forms Python reads: the reference's send-date and normalised header line.
+#[tokio::test]
+async fn lenient_dates_are_read_as_python_reads_them() {
+    for (date, header, iso) in [
+        (
+            "15 Jan 2024 10:00 GMT",
+            "Mon, 15 Jan 2024 10:00:00 +0000",
+            "2024-01-15T10:00:00+00:00",
+        ),
+        (
+            "Mon, 15 Jan 2024 10:00:00",
+            "Mon, 15 Jan 2024 10:00:00 -0000",
+            "2024-01-15T10:00:00",
+        ),
+        (
+            "Monday, 15 January 2024 10:00:00 +0000",
+            "Mon, 15 Jan 2024 10:00:00 +0000",
+            "2024-01-15T10:00:00+00:00",
+        ),
+    ] {
+        let mail = format!("From: a@b.c\r\nDate: {date}\r\n\r\nb\r\n");
+        let answer = import(mail.as_bytes(), json!({})).await;
+        let email = &objects(&answer)[0];
+        assert_eq!(
+            values_of(email, "header"),
+            [format!("From: a@b.c\nDate: {header}")]
+        );
+        assert_eq!(values_of(email, "send-date"), [iso]);
+    }
+}
+
+/// Python keeps tabs, runs of spaces and the indent of folded lines in header values.
+#[tokio::test]
+async fn blanks_in_header_values_are_kept() {
+    let mail = b"From: a@b.c\nTo: d@e.f\nSubject: part one\n\tpart two\n  part three\nReceived: from mail.example.org (HELO mail.example.org) (203.0.113.5)\n  by mx2.example.net with SMTP; Mon, 15 Jan 2024 10:00:02 +0000\n\nb\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "subject"),
+        ["part one\tpart two  part three"]
+    );
+    let received = "from mail.example.org (HELO mail.example.org) (203.0.113.5)  by mx2.example.net with SMTP; Mon, 15 Jan 2024 10:00:02 +0000";
+    assert_eq!(
+        values_of(email, "header"),
+        [format!(
+            "From: a@b.c\nTo: d@e.f\nSubject: part one\tpart two  part three\nReceived: {received}"
+        )]
+    );
+    let hostname = email["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object_relation"] == "received-header-hostname")
+        .unwrap();
+    assert_eq!(hostname["comment"], received);
+}
+
+fn file_relations(answer: &Value) -> Vec<Vec<(String, String)>> {
+    objects(answer)
+        .iter()
+        .filter(|o| o["name"] == "file")
+        .map(|o| {
+            relations(o)
+                .into_iter()
+                .filter(|(r, _)| r == "filename" || r == "size-in-bytes" || r == "md5")
+                .collect()
+        })
+        .collect()
+}
+
+/// The reference decodes uuencoded attachments (`x-uuencode` and its aliases).
+#[tokio::test]
+async fn uuencoded_attachments_are_decoded() {
+    let mail = b"From: a@b.c\nTo: d@e.f\nSubject: uu\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\nsee\n--XX\nContent-Type: application/octet-stream; name=\"a.txt\"\nContent-Transfer-Encoding: x-uuencode\nContent-Disposition: attachment; filename=\"a.txt\"\n\nbegin 644 a.txt\n,:&5L;&\\@=V]R;&0*\n`\nend\n--XX--\n";
+    let answer = import(mail, json!({})).await;
+    assert_eq!(
+        file_relations(&answer),
+        [pairs(&[
+            ("filename", "a.txt"),
+            ("size-in-bytes", "12"),
+            ("md5", "6f5902ac237024bdd0c176cb93063dc4"),
+        ])]
+    );
+}
+
+/// Base64 parts: decoding stops at the padding, and a part Python can only partly decode
+/// ("?garbage") gives its bytes as text with replacement characters, as the reference does.
+#[tokio::test]
+async fn base64_parts_are_decoded_as_python_decodes_them() {
+    let mail = b"Content-Type: multipart/mixed; boundary=foo\n\n--foo\nContent-Transfer-Encoding: quoted-printable\nContent-Type: text/plain; charset=utf-8\n\np=C3=A4iv=C3=A4=C3=A4\n\n--foo\nContent-Transfer-Encoding: base64\nContent-Type: text/plain; charset=utf-8\n\necO2dMOkIHZhYW4uCg== ignored\n--foo\nContent-Transfer-Encoding: base64\nContent-Type: text/plain; charset=utf-8\n\n?garbage\n--foo--\n";
+    let answer = import(mail, json!({})).await;
+    assert_eq!(
+        file_relations(&answer),
+        [
+            pairs(&[
+                ("filename", "NameMissing.txt"),
+                ("size-in-bytes", "13"),
+                ("md5", "a45dcf3f0841e08f97ff72dca94d0ff5"),
+            ]),
+            pairs(&[
+                ("filename", "NameMissing.txt"),
+                ("size-in-bytes", "11"),
+                ("md5", "273d7ba717c736f1cc141299cd248b82"),
+            ]),
+        ]
+    );
+}
+
+/// The header text keeps media types and parameter names as written (Python rewrites
+/// only the parameters' quoting), and a malformed Content-Type stays as it is.
+#[tokio::test]
+async fn content_type_text_is_kept_as_written() {
+    let mail = b"From: a@b.c\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII; Format=flowed\nContent-Disposition: inline\n\nb\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "header"),
+        [
+            "From: a@b.c\nContent-Type: TEXT/PLAIN; CHARSET=\"US-ASCII\"; Format=\"flowed\"\nContent-Disposition: inline"
+        ]
+    );
+}
+
+/// `From: Whomever` is an address to Python (a local part without domain).
+#[tokio::test]
+async fn address_headers_without_at_sign_are_kept() {
+    let mail = b"From: Whomever\nTo: Someone, x@y.z\nSubject: s\n\nb\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "header"),
+        ["From: Whomever\nTo: Someone, x@y.z\nSubject: s"]
+    );
+    assert_eq!(values_of(email, "to"), ["Someone", "x@y.z"]);
+    assert_eq!(values_of(email, "from"), ["Whomever"]);
+    assert!(values_of(email, "from-display-name").is_empty());
 }

@@ -78,7 +78,8 @@ impl Module for JoeImport {
         if let Some(Ok(bytes)) = request.import_data()
             && bytes.is_empty()
         {
-            return Ok(json!({"success": 0}));
+            // The reference answers an empty file with this JSON text, as a string.
+            return Ok(json!("{\"success\": 0}"));
         }
         let report = read_report(&request)
             .ok_or_else(|| ModuleError::reported("The file is not a JSON report."))?;
