@@ -15,6 +15,9 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
+mod category;
+mod description;
+
 const CONFIG: [&str; 7] = [
     "MISP_base_url_for_dynamic_link",
     "MISP_name_for_metadata",
@@ -157,13 +160,13 @@ impl Report<'_> {
     }
 
     fn attribute(&mut self, attribute: &Map<String, Value>) {
-        for (label, key) in [
-            ("UUID", "uuid"),
-            ("Category", "category"),
-            ("Comment", "comment"),
-            ("Type", "type"),
-            ("Value", "value"),
-        ] {
+        if let Some(uuid) = text(attribute.get("uuid")) {
+            self.row("UUID", uuid);
+        }
+        if let Some(category) = category::shown_category(attribute) {
+            self.row("Category", category);
+        }
+        for (label, key) in [("Comment", "comment"), ("Type", "type"), ("Value", "value")] {
             if let Some(value) = text(attribute.get(key)) {
                 self.row(label, value);
             }
@@ -195,8 +198,8 @@ fn build_blocks<'a>(
     event: &crate::engine::ExportEvent,
     config: Option<&'a Map<String, Value>>,
 ) -> Report<'a> {
-    let empty = Map::new();
-    let meta = event.meta().unwrap_or(&empty);
+    // A bare event (no {"Event": ...} wrapper) carries its metadata itself.
+    let meta = event.meta_or_bare();
     let attributes = event.attributes();
     let objects = event.objects();
     let mut report = Report {
@@ -211,24 +214,11 @@ fn build_blocks<'a>(
     let org = meta.get("Orgc").and_then(|o| text(o.get("name")));
     if enabled(config, "Activate_textual_description") {
         report.heading("Description");
-        let mut summary = match &info {
-            Some(info) => format!("The event '{info}'"),
-            None => "This event".into(),
-        };
-        if let Some(date) = &event_date {
-            summary.push_str(&format!(" that occurred on {date},"));
-        }
-        summary.push_str(" had been shared by ");
-        summary.push_str(org.as_deref().unwrap_or("an unknown organisation"));
-        match text(meta.get("date")) {
-            Some(date) => summary.push_str(&format!(" on the {date}.")),
-            None => summary.push_str(" on an unknown date."),
-        }
-        summary.push_str(&format!(
-            " The threat level of this event is {} and the analysis that was made of this event is {}.",
-            threat(meta.get("threat_level_id")),
-            analysis(meta.get("analysis"))
-        ));
+        let categorised: Vec<_> = attributes
+            .iter()
+            .map(|a| (*a, category::shown_category(a).unwrap_or_default()))
+            .collect();
+        let summary = description::summary(meta, &categorised, objects.len());
         report.blocks.push(Block::Paragraph(summary));
     }
     report.heading("General information");
@@ -258,7 +248,7 @@ fn build_blocks<'a>(
     let published = match meta.get("published") {
         Some(Value::Bool(true)) => match timestamp(meta.get("publish_timestamp")) {
             Some(when) => format!("Yes ({when})"),
-            None => "Yes".into(),
+            None => "Yes (no date)".into(),
         },
         Some(Value::Bool(false)) => "No".into(),
         _ => NO_VALUE.into(),
@@ -548,7 +538,7 @@ impl Module for PdfExport {
         }
         let config = request.config();
         let report = build_blocks(event, config);
-        let title = event.meta().and_then(|m| text(m.get("info")));
+        let title = text(event.meta_or_bare().get("info"));
         let author = config_text(config, "MISP_name_for_metadata");
         let pdf = render(&report.blocks, title, author)?;
         Ok(json!({
@@ -643,7 +633,9 @@ mod tests {
         let text = pdf_text(&query(&PdfExport::new(), body).await.unwrap());
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for needle in [
-            "had been shared by CIRCL on the 2024-03-01",
+            "had been shared by an unknown organisation on the 2024-03-01.",
+            "The event is currently private, has 1 associated attributes and has 0 associated objects.",
+            "For more information on the event, please consult following information.",
             "APT-TEST",
             "Earlier wave",
             "No object",
@@ -656,6 +648,39 @@ mod tests {
             joined
                 .contains("https://misp.example/events/view/5e2f8c2a-0000-4000-8000-000000000001")
         );
+    }
+
+    #[tokio::test]
+    async fn a_bare_event_keeps_its_metadata() {
+        // The event without its {"Event": ...} wrapper, as pymisp's load accepts it.
+        let mut bare = meta();
+        bare["Attribute"] = attributes();
+        bare["Object"] = objects();
+        let answer = query(&PdfExport::new(), json!({"data": [bare]}))
+            .await
+            .unwrap();
+        let text = pdf_text(&answer);
+        check(&text);
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in ["5e2f8c2a-0000-4000-8000-000000000001", "2024-03-01", "No"] {
+            assert!(flat.contains(needle), "{needle:?} missing from {flat}");
+        }
+        // Only the owner org (the event has none) is left unspecified.
+        assert_eq!(flat.matches("No value specified.").count(), 1, "{flat}");
+    }
+
+    #[tokio::test]
+    async fn published_without_timestamp_and_invalid_categories() {
+        let body = json!({"data": [{"Event": {"info": "x", "published": true, "Attribute": [
+            {"type": "md5", "category": "Network activity", "value": "44d88612fea8a8f36de82e1278abb02f"},
+            {"type": "mutex", "category": "Payload delivery", "value": "Global\\m"}
+        ]}}]});
+        let text = pdf_text(&query(&PdfExport::new(), body).await.unwrap());
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in ["Yes (no date)", "Payload delivery", "Artifacts dropped"] {
+            assert!(flat.contains(needle), "{needle:?} missing from {flat}");
+        }
+        assert!(!flat.contains("Network activity"), "{flat}");
     }
 
     #[tokio::test]
