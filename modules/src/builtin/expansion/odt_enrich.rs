@@ -25,7 +25,7 @@ fn body_text(xml: &str) -> Result<String, String> {
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
     walk(xml, |step| match step {
-        Step::Open { name, parents } => {
+        Step::Open { name, parents, .. } => {
             if name == "text:p" && parents.last().is_some_and(|p| p == "office:text") {
                 current = Some(String::new());
             } else if let Some(text) = current.as_mut() {

@@ -26,7 +26,7 @@ fn shape_texts(xml: &str) -> Result<Vec<String>, String> {
     let mut shape: Option<Vec<String>> = None;
     let mut in_text = false;
     walk(xml, |step| match step {
-        Step::Open { name, parents } => match name {
+        Step::Open { name, parents, .. } => match name {
             "p:txBody"
                 if parents.len() >= 2
                     && parents[parents.len() - 1] == "p:sp"
