@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
 use super::xml_text::{Step, attribute, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -101,7 +101,7 @@ impl Module for DocxEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "docx")?;
         let xml = read_member(&mut archive, "word/document.xml", "docx")?;
         let (body, cells) = paragraphs(&xml).map_err(|e| analyze_error("docx", e))?;
@@ -173,6 +173,12 @@ mod tests {
         let bad = json!({"attachment": "x.docx", "data": "dGhpcyBpcyBub3QgYSB6aXA="});
         assert_eq!(
             reported(query(&module, bad).await),
+            "Couldn't analyze file as .docx. Error was: File is not a zip file"
+        );
+        // An empty data string is an empty file (docx_enrich_emptydata).
+        let empty = json!({"attachment": "x.docx", "data": ""});
+        assert_eq!(
+            reported(query(&module, empty).await),
             "Couldn't analyze file as .docx. Error was: File is not a zip file"
         );
         let data =

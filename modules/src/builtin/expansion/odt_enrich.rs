@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
 use super::xml_text::{Step, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -58,7 +58,7 @@ impl Module for OdtEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "odt")?;
         let xml = read_member(&mut archive, "content.xml", "odt")?;
         let text = body_text(&xml).map_err(|e| analyze_error("odt", e))?;

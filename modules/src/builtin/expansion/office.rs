@@ -36,6 +36,17 @@ pub fn attachment(request: &QueryRequest) -> Result<(String, Vec<u8>), ModuleErr
     Ok((filename, bytes))
 }
 
+/// The attachment of the document modules. An empty `data` string is an empty file, as
+/// the reference decodes it, so it fails where the document is read ("File is not a zip
+/// file"); a missing or undecodable `data` is refused as by [`attachment`].
+pub fn document_attachment(request: &QueryRequest) -> Result<(String, Vec<u8>), ModuleError> {
+    if let (Some(""), Some(filename)) = (request.str_field("data"), request.str_field("attachment"))
+    {
+        return Ok((filename.to_owned(), Vec::new()));
+    }
+    attachment(request)
+}
+
 /// The error the reference gives when a document cannot be read.
 pub fn analyze_error(extension: &str, detail: impl std::fmt::Display) -> ModuleError {
     ModuleError::reported(format!(

@@ -6,7 +6,7 @@ use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::office::attachment;
+use super::office::document_attachment;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
 pub struct PdfEnrich(ModuleDescriptor);
@@ -57,7 +57,7 @@ impl Module for PdfEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let pages = page_texts(bytes).await?;
         Ok(json!({"results": [{
             "types": ["freetext"],

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
 use super::xml_text::{Step, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -88,7 +88,7 @@ impl Module for PptxEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "pptx")?;
         read_member(&mut archive, "ppt/presentation.xml", "pptx")?;
         let names = slide_names(
