@@ -267,18 +267,28 @@ fn build_blocks<'a>(
         "Tags",
         tags(meta.get("Tag")).unwrap_or_else(|| NO_VALUE.into()),
     );
-    if enabled(config, "Activate_related_events") {
-        for related in list(meta, "RelatedEvent") {
+    let related_events = list(meta, "RelatedEvent");
+    if enabled(config, "Activate_related_events") && !related_events.is_empty() {
+        // On its own page, one short table per related event, as the reference lays it out.
+        report.blocks.push(Block::PageBreak);
+        report.heading("Related Events");
+        for (index, related) in related_events.iter().enumerate() {
             let related = related
                 .get("Event")
                 .and_then(Value::as_object)
                 .unwrap_or(related);
-            let label = [text(related.get("info")), text(related.get("uuid"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" - ");
-            report.row("Related event", label);
+            report.heading(format!("Related Event #{}", index + 1));
+            for (label, key) in [("UUID", "uuid"), ("Info", "info")] {
+                report.row(
+                    label,
+                    text(related.get(key)).unwrap_or_else(|| NO_VALUE.into()),
+                );
+            }
+            report.row(
+                "Event date",
+                timestamp(related.get("timestamp"))
+                    .unwrap_or_else(|| "No timestamp specified.".into()),
+            );
         }
     }
     if enabled(config, "Activate_galaxy_description") && !list(meta, "Galaxy").is_empty() {
@@ -634,6 +644,10 @@ mod tests {
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for needle in [
             "had been shared by an unknown organisation on the 2024-03-01.",
+            "Related Events",
+            "Related Event #1",
+            "11111111-2222-4333-8444-555555555555",
+            "No timestamp specified.",
             "The event is currently private, has 1 associated attributes and has 0 associated objects.",
             "For more information on the event, please consult following information.",
             "APT-TEST",
