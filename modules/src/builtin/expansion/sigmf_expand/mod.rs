@@ -53,7 +53,7 @@ impl SigmfExpand {
                 "name": "SigMF Expansion",
                 "description": "Unpacks a SigMF archive object into SigMF recording objects, and expands a SigMF recording object into an expanded recording with its metadata and a waterfall plot.",
                 "module-type": ["expansion"],
-                "features": "Archives: one sigmf-recording per .sigmf-meta member, with the .sigmf-data member of the same name when present. Recordings: the core global fields (author, datatype, description, license, channels, recorder, sample rate, sha512, version) and a spectrogram PNG of 1024-point FFTs for ci16_le, cf32_le and ci8 data. Works offline.",
+                "features": "Archives: one sigmf-recording per .sigmf-meta member, with the .sigmf-data member of the same name when present. Recordings: the core global fields (author, datatype, description, license, channels, recorder, sample rate, sha512, version) and a spectrogram PNG of 1024-point FFTs for ci16_le, ci16, cf32_le, ci8 and i8 data (a shorter recording is drawn as one zero-padded row). Works offline.",
                 "input": "A sigmf-archive or sigmf-recording object.",
                 "output": "sigmf-recording or sigmf-expanded-recording objects referencing the input object."
             }),
