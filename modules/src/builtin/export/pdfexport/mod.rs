@@ -391,6 +391,13 @@ impl Pages {
         self.y = PAGE_HEIGHT - MARGIN;
     }
 
+    /// Starts a new page unless `lines` lines of `size` still fit on this one.
+    fn keep_together(&mut self, lines: usize, size: f32) {
+        if self.y - lines as f32 * (size + 3.0) < MARGIN + 20.0 {
+            self.new_page();
+        }
+    }
+
     fn line(&mut self, font: &str, size: f32, x: f32, text: &str) {
         if self.y - size < MARGIN + 20.0 {
             self.new_page();
@@ -433,9 +440,13 @@ fn layout(blocks: &[Block]) -> Vec<Vec<Operation>> {
                 }
             }
             Block::Row(label, value) => {
+                // A wrapped value stays on one page, so a long hash or URL is not cut by
+                // a page footer.
+                let lines = wrap(value, value_width);
+                pages.keep_together(lines.len(), 10.0);
                 pages.line("F2", 10.0, MARGIN, label);
                 pages.y += 13.0;
-                for line in wrap(value, value_width) {
+                for line in lines {
                     pages.line("F1", 10.0, MARGIN + LABEL_WIDTH, &line);
                 }
             }
@@ -706,6 +717,39 @@ mod tests {
         assert!(text.contains("?? report"));
         let joined: String = text.split_whitespace().collect();
         assert!(joined.contains(&"a".repeat(300)));
+    }
+
+    #[test]
+    fn a_wrapped_value_is_not_split_across_pages() {
+        let long = format!("c.bin|{}", "e3b0c442".repeat(12));
+        let wrapped = wrap(
+            &long,
+            ((PAGE_WIDTH - 2.0 * MARGIN - LABEL_WIDTH) / 5.6) as usize,
+        );
+        assert!(wrapped.len() > 1);
+        // Whatever the rows before it, the value's lines land on one page.
+        for rows_before in 40..70 {
+            let mut blocks: Vec<Block> = (0..rows_before)
+                .map(|i| Block::Row("Row".into(), format!("value {i}")))
+                .collect();
+            blocks.push(Block::Row("Value".into(), long.clone()));
+            let pages = layout(&blocks);
+            let page_of = |needle: &str| {
+                pages.iter().position(|page| {
+                    page.iter().any(|op| {
+                        op.operands
+                            .iter()
+                            .any(|o| o.as_str().is_ok_and(|t| t == needle.as_bytes()))
+                    })
+                })
+            };
+            let first = page_of(&wrapped[0]).unwrap();
+            assert_eq!(
+                page_of(wrapped.last().unwrap()),
+                Some(first),
+                "{rows_before}"
+            );
+        }
     }
 
     #[tokio::test]
