@@ -152,6 +152,12 @@ impl ExportEvent {
         self.raw.get("Event").and_then(Value::as_object)
     }
 
+    /// The event's own fields as pymisp's `MISPEvent.load` finds them: the `Event`
+    /// object, or, for a bare event (no `Event` key), the object itself.
+    pub fn meta_or_bare(&self) -> &Map<String, Value> {
+        self.meta().unwrap_or(&self.raw)
+    }
+
     /// The event's attributes, from whichever layout it uses.
     pub fn attributes(&self) -> Vec<&Map<String, Value>> {
         self.list("Attribute")
@@ -227,5 +233,18 @@ mod tests {
         assert_eq!(events[0].attributes().len(), 1);
         assert_eq!(events[1].layout(), EventLayout::Nested);
         assert_eq!(events[1].attributes().len(), 2);
+    }
+
+    #[test]
+    fn a_bare_event_is_its_own_meta() {
+        let r = request(json!({"data": [
+            {"info": "bare", "Attribute": [{"value": "1"}]},
+            {"Event": {"info": "wrapped"}, "Attribute": []}
+        ]}));
+        let events = r.export_events().unwrap();
+        assert!(events[0].meta().is_none());
+        assert_eq!(events[0].meta_or_bare()["info"], "bare");
+        assert_eq!(events[0].attributes().len(), 1);
+        assert_eq!(events[1].meta_or_bare()["info"], "wrapped");
     }
 }

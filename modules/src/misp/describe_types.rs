@@ -53,6 +53,11 @@ pub fn is_attribute_type(attribute_type: &str) -> bool {
     table().sane_defaults.contains_key(attribute_type)
 }
 
+/// Whether MISP knows `category`.
+pub fn is_category(category: &str) -> bool {
+    table().category_type_mappings.contains_key(category)
+}
+
 /// Whether `category` exists and admits attributes of `attribute_type`.
 pub fn category_allows(category: &str, attribute_type: &str) -> bool {
     table()
@@ -72,6 +77,7 @@ mod tests {
         assert!(category_allows("Network activity", "ip-src"));
         assert!(!category_allows("Network activity", "md5"));
         assert!(!category_allows("No such category", "md5"));
+        assert!(is_category("Payload delivery") && !is_category("No such category"));
         let ip = type_defaults("ip-src").unwrap();
         assert_eq!(ip.default_category, "Network activity");
         assert!(ip.to_ids);

@@ -1,5 +1,6 @@
 //! Small parsers shared by several modules.
 
+pub mod pdf_text;
 pub mod python_base64;
 pub mod python_json;
 pub mod stix2_hashes;

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
-use super::xml_text::{Step, walk};
+use super::xml_text::{Step, attribute, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
 
 pub struct DocxEnrich(ModuleDescriptor);
@@ -26,7 +26,11 @@ fn paragraphs(xml: &str) -> Result<(Vec<String>, Vec<String>), String> {
     let mut current: Option<(String, bool)> = None;
     let mut in_text = false;
     walk(xml, |step| match step {
-        Step::Open { name, parents } => match name {
+        Step::Open {
+            name,
+            parents,
+            element,
+        } => match name {
             "w:p" if current.is_none() => {
                 let n = parents.len();
                 let direct = n >= 1 && parents[n - 1] == "w:body";
@@ -40,13 +44,27 @@ fn paragraphs(xml: &str) -> Result<(Vec<String>, Vec<String>), String> {
                 }
             }
             "w:t" => in_text = true,
-            "w:tab" if parents.last().is_some_and(|p| p == "w:r") => {
+            // Run content as python-docx's `run.text` renders it: tabs (w:ptab is an
+            // absolute-position tab), line breaks, and the non-breaking hyphen. Page and
+            // column breaks add nothing.
+            "w:tab" | "w:ptab" if parents.last().is_some_and(|p| p == "w:r") => {
                 if let Some((text, _)) = current.as_mut() {
                     text.push('\t');
                 }
             }
-            "w:br" | "w:cr" => {
+            "w:noBreakHyphen" if parents.last().is_some_and(|p| p == "w:r") => {
                 if let Some((text, _)) = current.as_mut() {
+                    text.push('-');
+                }
+            }
+            "w:br" | "w:cr" => {
+                // Only a text-wrapping break (the default type) is a newline.
+                let page_or_column = name == "w:br"
+                    && !matches!(
+                        attribute(element, "w:type").as_deref(),
+                        None | Some("textWrapping")
+                    );
+                if !page_or_column && let Some((text, _)) = current.as_mut() {
                     text.push('\n');
                 }
             }
@@ -83,7 +101,7 @@ impl Module for DocxEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "docx")?;
         let xml = read_member(&mut archive, "word/document.xml", "docx")?;
         let (body, cells) = paragraphs(&xml).map_err(|e| analyze_error("docx", e))?;
@@ -127,11 +145,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn breaks_hyphens_and_tabs_as_python_docx_renders_them() {
+        // The paragraphs of /tmp/diff/expansion docx_enrich2_breaks, _symbols and
+        // _ptab_lastrender, with the reference's text.
+        let document = r#"<?xml version="1.0" encoding="UTF-8"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:r><w:t>a</w:t><w:br/><w:t>b</w:t></w:r></w:p>
+<w:p><w:r><w:t>c</w:t><w:br w:type="page"/><w:t>d</w:t></w:r></w:p>
+<w:p><w:r><w:t>e</w:t><w:cr/><w:t>f</w:t><w:tab/><w:t>g</w:t></w:r></w:p>
+<w:p><w:r><w:br w:type="column"/><w:t>h</w:t><w:br w:type="textWrapping"/></w:r></w:p>
+<w:p><w:r><w:t>x</w:t><w:sym w:font="Wingdings" w:char="F04A"/><w:noBreakHyphen/><w:softHyphen/><w:t>y</w:t></w:r></w:p>
+<w:p><w:r><w:t>a</w:t><w:ptab w:relativeTo="margin" w:alignment="right" w:leader="none"/><w:t>b</w:t><w:lastRenderedPageBreak/><w:t>c</w:t></w:r></w:p>
+</w:body></w:document>"#;
+        let data = base64::engine::general_purpose::STANDARD
+            .encode(zip_of(&[("word/document.xml", document)]));
+        let body = json!({"module": "docx_enrich", "attachment": "a.docx", "data": data});
+        let answer = query(&DocxEnrich::new(), body).await.unwrap();
+        assert_eq!(
+            answer["results"][0]["values"],
+            "\na\nb\ncd\ne\nf\tg\nh\n\nx-y\na\tbc"
+        );
+    }
+
+    #[tokio::test]
     async fn not_a_document() {
         let module = DocxEnrich::new();
         let bad = json!({"attachment": "x.docx", "data": "dGhpcyBpcyBub3QgYSB6aXA="});
         assert_eq!(
             reported(query(&module, bad).await),
+            "Couldn't analyze file as .docx. Error was: File is not a zip file"
+        );
+        // An empty data string is an empty file (docx_enrich_emptydata).
+        let empty = json!({"attachment": "x.docx", "data": ""});
+        assert_eq!(
+            reported(query(&module, empty).await),
             "Couldn't analyze file as .docx. Error was: File is not a zip file"
         );
         let data =

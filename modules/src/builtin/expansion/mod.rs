@@ -4,6 +4,7 @@ mod countrycode;
 mod docx_enrich;
 mod eql;
 mod extract_url_components;
+mod frame;
 mod geoip_asn;
 mod geoip_city;
 mod geoip_country;

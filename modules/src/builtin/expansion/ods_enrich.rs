@@ -5,7 +5,7 @@ use app::ModuleDescriptor;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::office::{attachment, document_descriptor, text_answer};
+use super::office::{document_attachment, document_descriptor, text_answer};
 use super::sheets::workbook_text;
 use crate::engine::{Module, ModuleError, QueryRequest};
 
@@ -24,7 +24,7 @@ impl Module for OdsEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let text = workbook_text(&bytes, "ods")?;
         Ok(text_answer("ods", &filename, &text))
     }

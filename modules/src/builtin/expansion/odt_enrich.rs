@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
 use super::xml_text::{Step, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -25,7 +25,7 @@ fn body_text(xml: &str) -> Result<String, String> {
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
     walk(xml, |step| match step {
-        Step::Open { name, parents } => {
+        Step::Open { name, parents, .. } => {
             if name == "text:p" && parents.last().is_some_and(|p| p == "office:text") {
                 current = Some(String::new());
             } else if let Some(text) = current.as_mut() {
@@ -58,7 +58,7 @@ impl Module for OdtEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "odt")?;
         let xml = read_member(&mut archive, "content.xml", "odt")?;
         let text = body_text(&xml).map_err(|e| analyze_error("odt", e))?;

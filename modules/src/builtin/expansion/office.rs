@@ -36,6 +36,17 @@ pub fn attachment(request: &QueryRequest) -> Result<(String, Vec<u8>), ModuleErr
     Ok((filename, bytes))
 }
 
+/// The attachment of the document modules. An empty `data` string is an empty file, as
+/// the reference decodes it, so it fails where the document is read ("File is not a zip
+/// file"); a missing or undecodable `data` is refused as by [`attachment`].
+pub fn document_attachment(request: &QueryRequest) -> Result<(String, Vec<u8>), ModuleError> {
+    if let (Some(""), Some(filename)) = (request.str_field("data"), request.str_field("attachment"))
+    {
+        return Ok((filename.to_owned(), Vec::new()));
+    }
+    attachment(request)
+}
+
 /// The error the reference gives when a document cannot be read.
 pub fn analyze_error(extension: &str, detail: impl std::fmt::Display) -> ModuleError {
     ModuleError::reported(format!(
@@ -113,62 +124,6 @@ pub fn text_answer(extension: &str, filename: &str, text: &str) -> Value {
         {"types": ["freetext"], "values": text, "comment": comment},
         {"types": ["text"], "values": text, "comment": comment},
     ]})
-}
-
-/// A table printed as pandas' `DataFrame.to_string()` prints a sheet read without a
-/// header: columns `column.0`, `column.1`, ... right-aligned, rows numbered from 0.
-pub fn frame_text(rows: &[Vec<String>]) -> String {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    if rows.is_empty() || columns == 0 {
-        return "Empty DataFrame\nColumns: []\nIndex: []".to_owned();
-    }
-    let headers: Vec<String> = (0..columns).map(|i| format!("column.{i}")).collect();
-    let cell = |row: &Vec<String>, i: usize| row.get(i).cloned().unwrap_or_else(|| "None".into());
-    let widths: Vec<usize> = (0..columns)
-        .map(|i| {
-            rows.iter()
-                .map(|r| cell(r, i).chars().count())
-                .chain([headers[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let index_width = (rows.len() - 1).to_string().len();
-    let mut lines = Vec::with_capacity(rows.len() + 1);
-    let mut header = " ".repeat(index_width);
-    for (name, width) in headers.iter().zip(&widths) {
-        header.push_str(&format!("  {name:>width$}"));
-    }
-    lines.push(header);
-    for (n, row) in rows.iter().enumerate() {
-        let mut line = format!("{n:<index_width$}");
-        for (i, width) in widths.iter().enumerate() {
-            line.push_str(&format!("  {:>width$}", cell(row, i)));
-        }
-        lines.push(line);
-    }
-    lines.join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_print_like_pandas() {
-        assert_eq!(
-            frame_text(&[vec!["ods test".into()]]),
-            "   column.0\n0  ods test"
-        );
-        let rows: Vec<Vec<String>> = (0..11).map(|i| vec![format!("v{i}"), "x".into()]).collect();
-        let text = frame_text(&rows);
-        assert!(
-            text.starts_with("    column.0  column.1\n0         v0         x\n"),
-            "{text}"
-        );
-        assert!(text.ends_with("\n10       v10         x"), "{text}");
-        assert_eq!(frame_text(&[]), "Empty DataFrame\nColumns: []\nIndex: []");
-    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
-//! `pdf_enrich`: the text of a PDF attachment, pages separated by a blank line, for the
-//! freetext parser to find indicators in. Extraction is native (pdf-extract on lopdf).
+//! `pdf_enrich`: the text of a PDF attachment, laid out as poppler's pdftotext lays it
+//! out (each page ending with a form feed, pages separated by a blank line), for the
+//! freetext parser to find indicators in. Extraction is native (see `parse::pdf_text`).
 
 use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::office::attachment;
+use super::office::document_attachment;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
 pub struct PdfEnrich(ModuleDescriptor);
@@ -43,7 +44,7 @@ async fn page_texts(bytes: Vec<u8>) -> Result<Vec<String>, ModuleError> {
     if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(analyze_error("the file is not a PDF document"));
     }
-    tokio::task::spawn_blocking(move || pdf_extract::extract_text_from_mem_by_pages(&bytes))
+    tokio::task::spawn_blocking(move || crate::parse::pdf_text::pdf_page_texts(&bytes))
         .await
         .map_err(|_| analyze_error("the PDF structure could not be read"))?
         .map_err(analyze_error)
@@ -56,14 +57,8 @@ impl Module for PdfEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
-        // The extractor opens each page with blank lines; the reference's pages read as
-        // their lines, each ending in a newline.
-        let pages: Vec<String> = page_texts(bytes)
-            .await?
-            .iter()
-            .map(|page| format!("{}\n", page.trim_matches('\n')))
-            .collect();
+        let (filename, bytes) = document_attachment(&request)?;
+        let pages = page_texts(bytes).await?;
         Ok(json!({"results": [{
             "types": ["freetext"],
             "values": pages.join("\n\n"),
@@ -93,9 +88,40 @@ mod tests {
         assert_eq!(result["comment"], "PDF-to-text from file report.pdf");
         assert_eq!(
             result["values"],
-            "Visit evil.example.com today\nSecond line\n\n\nPage two: 198.51.100.7\n"
+            "Visit evil.example.com today\nSecond line\n\n\u{c}\n\nPage two: 198.51.100.7\n\n\u{c}"
         );
         assert_eq!(answer["results"].as_array().unwrap().len(), 1);
+    }
+
+    /// The reference's answers (poppler's pdftotext) for PDFs that reportlab wrote.
+    #[tokio::test]
+    async fn layout_follows_poppler() {
+        let cases: [(&[u8], &str); 5] = [
+            (
+                include_bytes!("../testdata/pdf-rotated.pdf"),
+                "rotated text\n\nnormal line\n\n\u{c}",
+            ),
+            (
+                include_bytes!("../testdata/pdf-columns.pdf"),
+                "Left column text\nindented spaced words\n\nRight column text\n\n\u{c}",
+            ),
+            (
+                include_bytes!("../testdata/pdf-fonts.pdf"),
+                "Bold title\nTimes text\nCourier mono\n\ntext\n\n\u{c}",
+            ),
+            (
+                include_bytes!("../testdata/pdf-text-objects.pdf"),
+                "line A\nline B\nline D after blank\n\n\u{c}",
+            ),
+            (
+                include_bytes!("../testdata/pdf-three-pages.pdf"),
+                "Page one text\n\n\u{c}\n\nPage two text\nsecond line\n\n\u{c}\n\n\u{c}",
+            ),
+        ];
+        for (pdf, expected) in cases {
+            let answer = query(&PdfEnrich::new(), body(pdf)).await.unwrap();
+            assert_eq!(answer["results"][0]["values"], expected);
+        }
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use super::office::{
-    analyze_error, attachment, document_descriptor, open_zip, read_member, text_answer,
+    analyze_error, document_attachment, document_descriptor, open_zip, read_member, text_answer,
 };
 use super::xml_text::{Step, walk};
 use crate::engine::{Module, ModuleError, QueryRequest};
@@ -26,7 +26,7 @@ fn shape_texts(xml: &str) -> Result<Vec<String>, String> {
     let mut shape: Option<Vec<String>> = None;
     let mut in_text = false;
     walk(xml, |step| match step {
-        Step::Open { name, parents } => match name {
+        Step::Open { name, parents, .. } => match name {
             "p:txBody"
                 if parents.len() >= 2
                     && parents[parents.len() - 1] == "p:sp"
@@ -88,7 +88,7 @@ impl Module for PptxEnrich {
     }
 
     async fn query(&self, request: QueryRequest) -> Result<Value, ModuleError> {
-        let (filename, bytes) = attachment(&request)?;
+        let (filename, bytes) = document_attachment(&request)?;
         let mut archive = open_zip(&bytes, "pptx")?;
         read_member(&mut archive, "ppt/presentation.xml", "pptx")?;
         let names = slide_names(

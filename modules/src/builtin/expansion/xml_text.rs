@@ -2,7 +2,7 @@
 //! text with entities resolved, and a guard on nesting depth.
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 
 const MAX_DEPTH: usize = 512;
 
@@ -11,6 +11,8 @@ pub enum Step<'a> {
     Open {
         name: &'a str,
         parents: &'a [String],
+        /// The start tag, for the few elements whose attributes matter.
+        element: &'a BytesStart<'a>,
     },
     Close {
         name: &'a str,
@@ -19,6 +21,16 @@ pub enum Step<'a> {
     Text {
         text: &'a str,
     },
+}
+
+/// The raw value of attribute `key` (with its prefix, `w:type`) of a start tag; the
+/// attributes read this way hold plain keywords, with nothing to unescape.
+pub fn attribute(element: &BytesStart<'_>, key: &str) -> Option<String> {
+    element
+        .try_get_attribute(key)
+        .ok()
+        .flatten()
+        .map(|a| a.value.into_owned())
 }
 
 /// Walks `xml`, calling `visit` for each element start, end and text run.
@@ -32,6 +44,7 @@ pub fn walk(xml: &str, mut visit: impl FnMut(Step<'_>)) -> Result<(), String> {
                 visit(Step::Open {
                     name: &name,
                     parents: &open,
+                    element: &tag,
                 });
                 open.push(name);
                 if open.len() > MAX_DEPTH {
@@ -43,6 +56,7 @@ pub fn walk(xml: &str, mut visit: impl FnMut(Step<'_>)) -> Result<(), String> {
                 visit(Step::Open {
                     name: &name,
                     parents: &open,
+                    element: &tag,
                 });
                 visit(Step::Close {
                     name: &name,

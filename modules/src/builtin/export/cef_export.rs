@@ -127,7 +127,8 @@ fn escape_extension(value: &str) -> String {
         .replace('\r', "\\r")
 }
 
-/// The address in canonical form, and whether it is IPv6.
+/// The address as Python's `ipaddress` writes it (IPv4-mapped IPv6 in hex groups,
+/// `::ffff:c633:6469`), and whether it is IPv6.
 fn address(value: &str) -> Result<(String, bool), Invalid> {
     let scoped = value
         .split_once('%')
@@ -136,7 +137,7 @@ fn address(value: &str) -> Result<(String, bool), Invalid> {
         return Err("Scoped IPv6 addresses cannot be represented in a CEF address field.".into());
     }
     match value.parse::<IpAddr>() {
-        Ok(ip) => Ok((ip.to_string(), ip.is_ipv6())),
+        Ok(ip) => Ok((crate::pycompat::python_ip_text(ip), ip.is_ipv6())),
         Err(_) => Err(format!(
             "{} does not appear to be an IPv4 or IPv6 address",
             python_repr_str(value)
@@ -316,6 +317,17 @@ mod tests {
             "CEF:0|MISP|MISP|1|ip-src|Network activity|1|src=198.51.100.7 cat=Network activity deviceCustomDate1=1705312800000 deviceCustomDate1Label=MISP attribute timestamp\n\
              CEF:1|MISP|MISP|1|ip-dst|Network activity|1|dst=2001:db8::1 cat=Network activity\n\
              CEF:0|MISP|MISP|1|url|Network activity|1|request=http://a.example/?x\\=1 cat=Network activity\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn ipv4_mapped_ipv6_is_written_in_hex_groups() {
+        let event = json!({"Event": {}, "Attribute": [
+            {"type": "ip-src", "category": "Network activity", "value": "::ffff:198.51.100.105", "timestamp": "1705313493"}
+        ]});
+        assert_eq!(
+            lines(json!({"data": [event]})).await,
+            "CEF:1|MISP|MISP|1|ip-src|Network activity|1|src=::ffff:c633:6469 cat=Network activity deviceCustomDate1=1705313493000 deviceCustomDate1Label=MISP attribute timestamp\n"
         );
     }
 

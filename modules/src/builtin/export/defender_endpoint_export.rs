@@ -87,7 +87,9 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
             }
             let value = field(attribute, "value", NAME)?;
             if let Some(query) = kql(&attribute_type, &value, &period) {
-                output.push_str(&query);
+                // One query per line: a newline in a value or in Period becomes a
+                // space, over the whole query, as the reference flattens it.
+                output.push_str(&query.replace('\n', " "));
                 output.push('\n');
             }
         }
@@ -144,6 +146,19 @@ mod tests {
         assert_eq!(
             file(body).await,
             "find in (DeviceEvents, DeviceAlertEvents, AlertInfo, AlertEvidence, DeviceFileEvents, DeviceImageLoadEvents, DeviceProcessEvents)         where (MD5 == 'a\\'b\\\\c' or InitiatingProcessMD5 == 'a\\'b\\\\c') and         Timestamp between(ago(1d) .. now())\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn newlines_in_values_and_period_become_spaces() {
+        let body = json!({"data": [{"Event": {}, "Attribute": [
+            {"type": "ip-src", "value": "1.2.3.4\n"},
+            {"type": "md5", "value": "44d88612fea8a8f36de82e1278abb02f\n"}
+        ]}], "config": {"Period": "7d\n| take 1"}});
+        assert_eq!(
+            file(body).await,
+            "find in (DeviceAlertEvents, AlertInfo, AlertEvidence, DeviceNetworkEvents)         where RemoteIP == '1.2.3.4 ' and         Timestamp between(ago(7d | take 1) .. now())\n\
+             find in (DeviceEvents, DeviceAlertEvents, AlertInfo, AlertEvidence, DeviceFileEvents, DeviceImageLoadEvents, DeviceProcessEvents)         where (MD5 == '44d88612fea8a8f36de82e1278abb02f ' or InitiatingProcessMD5 == '44d88612fea8a8f36de82e1278abb02f ') and         Timestamp between(ago(7d | take 1) .. now())\n"
         );
     }
 

@@ -22,6 +22,15 @@ pub(super) fn python_str(value: &Value) -> String {
     }
 }
 
+/// A JSON value as Python's `csv` writer writes it: like `str()`, except that `None`
+/// is an empty field.
+pub(super) fn csv_cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        other => python_str(other),
+    }
+}
+
 /// One event in the envelope layout.
 pub(super) struct Envelope<'a> {
     pub raw: &'a Map<String, Value>,
@@ -137,6 +146,14 @@ mod tests {
         let events = envelopes(&envelope, "m").unwrap();
         assert_eq!(events[0].attributes().len(), 1);
         assert_eq!(events[0].object_attributes().len(), 2);
+    }
+
+    #[test]
+    fn csv_cells_write_null_as_empty() {
+        assert_eq!(csv_cell(&Value::Null), "");
+        assert_eq!(csv_cell(&json!(12345)), "12345");
+        assert_eq!(csv_cell(&json!(true)), "True");
+        assert_eq!(csv_cell(&json!("x")), "x");
     }
 
     #[test]

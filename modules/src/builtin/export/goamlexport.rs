@@ -289,14 +289,11 @@ impl<'a> Writer<'a> {
 
 /// The event timestamp as goAML's submission date, in UTC.
 fn submission_date(event: &crate::engine::ExportEvent) -> String {
-    let seconds = event
-        .meta()
-        .and_then(|meta| meta.get("timestamp"))
-        .and_then(|t| match t {
-            Value::String(s) => s.trim().parse::<i64>().ok(),
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        });
+    let seconds = event.meta_or_bare().get("timestamp").and_then(|t| match t {
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    });
     let moment = seconds
         .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
         .unwrap_or_else(chrono::Utc::now);
@@ -440,6 +437,19 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(answer["response"], json!([]));
+        assert_eq!(decoded_data(&answer), SAMPLE_REPORT);
+    }
+
+    #[tokio::test]
+    async fn a_bare_event_keeps_its_timestamp() {
+        // The event without its {"Event": ...} wrapper, as pymisp's load accepts it.
+        let bare = sample_event()["Event"].clone();
+        let answer = query(
+            &GoAmlExport::new(),
+            json!({"config": {"rentity_id": "2510"}, "data": [bare]}),
+        )
+        .await
+        .unwrap();
         assert_eq!(decoded_data(&answer), SAMPLE_REPORT);
     }
 

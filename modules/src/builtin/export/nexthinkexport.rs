@@ -83,7 +83,9 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
             }
             let value = field(attribute, "value", NAME)?;
             if let Some(query) = nxql(&attribute_type, &value, &period) {
-                output.push_str(&query);
+                // One query per line: a newline in a value or in Period becomes a
+                // space, over the whole query, as the reference flattens it.
+                output.push_str(&query.replace('\n', " "));
                 output.push('\n');
             }
         }
@@ -121,6 +123,23 @@ mod tests {
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "select ((binary (executable_name version)) (user (name)) (device (name last_ip_address)) (execution (binary_path start_time))) (from (binary user device execution) (where binary (eq sha1 (sha1 3395856ce81f2b7382dee72602f798b642f14140))) (between now-2w now)) (limit 1000)     \n"
+        );
+    }
+
+    #[tokio::test]
+    async fn newlines_in_values_and_period_become_spaces() {
+        let body = json!({"data": [{"Event": {}, "Attribute": [
+            {"type": "sha1", "value": "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+            {"type": "md5", "value": "x\ny"}
+        ]}], "config": {"Period": "7d\nx"}});
+        let answer = query(&NexthinkExport::new(), body).await.unwrap();
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(answer["data"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "select ((binary (executable_name version)) (user (name)) (device (name last_ip_address)) (execution (binary_path start_time))) (from (binary user device execution) (where binary (eq sha1 (sha1 da39a3ee5e6b4b0d3255bfef95601890afd80709))) (between now-7d x now)) (limit 1000)     \n\
+             select ((binary (executable_name version)) (user (name)) (device (name last_ip_address)) (execution (binary_path start_time))) (from (binary user device execution) (where binary (eq hash (md5 x y))) (between now-7d x now)) (limit 1000)     \n"
         );
     }
 

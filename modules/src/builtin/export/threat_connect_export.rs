@@ -5,7 +5,7 @@ use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::envelope::{config_value, crlf_csv, envelopes, field, python_str};
+use super::envelope::{config_value, crlf_csv, csv_cell, envelopes, field};
 use super::export_answer;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
@@ -54,7 +54,14 @@ fn indicator_parts(attribute_type: &str) -> Option<&'static [(usize, &'static st
 }
 
 fn export(request: &QueryRequest) -> Result<String, ModuleError> {
-    let source = config_value(request, "Default_Source", NAME)?;
+    // Python's csv writer: a null Default_Source is an empty column, like any null.
+    let source = match request
+        .get("config")
+        .and_then(|config| config.get("Default_Source"))
+    {
+        Some(Value::Null) => String::new(),
+        _ => config_value(request, "Default_Source", NAME)?,
+    };
     let mut records = vec![
         ["Type", "Value", "Source", "Description"]
             .map(str::to_owned)
@@ -66,8 +73,10 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
             let Some(parts) = indicator_parts(&attribute_type) else {
                 continue;
             };
-            let value = field(attribute, "value", NAME)?;
-            let comment = attribute.get("comment").map(python_str).unwrap_or_default();
+            let value = attribute.get("value").map(csv_cell).ok_or_else(|| {
+                ModuleError::internal(format!("{NAME}: an attribute has no value"))
+            })?;
+            let comment = attribute.get("comment").map(csv_cell).unwrap_or_default();
             let pieces: Vec<&str> = if attribute_type.contains('|') {
                 value.split('|').collect()
             } else {
@@ -143,6 +152,19 @@ mod tests {
         assert_eq!(
             csv_text(body).await,
             "Type,Value,Source,Description\r\nFile,aa,,c\r\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn null_values_are_empty_fields() {
+        let body = json!({"data": [{"Event": {}, "Attribute": [
+            {"type": "ip-dst", "value": 12345, "comment": ""},
+            {"type": "domain", "value": null, "comment": null},
+            {"type": "port", "value": 80, "comment": ""}
+        ]}]});
+        assert_eq!(
+            csv_text(body).await,
+            "Type,Value,Source,Description\r\nAddress,12345,,\r\nHost,,,\r\n"
         );
     }
 

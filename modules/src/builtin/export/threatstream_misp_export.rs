@@ -5,7 +5,7 @@ use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::envelope::{crlf_csv, envelopes, field, python_str};
+use super::envelope::{crlf_csv, csv_cell, envelopes, field};
 use super::export_answer;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
@@ -58,12 +58,11 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
             let Some(itype) = itype(&attribute_type) else {
                 continue;
             };
-            let comment = attribute.get("comment").map(python_str).unwrap_or_default();
-            records.push(vec![
-                field(attribute, "value", NAME)?,
-                itype.to_owned(),
-                comment,
-            ]);
+            let comment = attribute.get("comment").map(csv_cell).unwrap_or_default();
+            let value = attribute.get("value").map(csv_cell).ok_or_else(|| {
+                ModuleError::internal(format!("{NAME}: an attribute has no value"))
+            })?;
+            records.push(vec![value, itype.to_owned(), comment]);
         }
     }
     crlf_csv(&records)
@@ -100,6 +99,23 @@ mod tests {
         assert_eq!(
             String::from_utf8(text).unwrap(),
             "value,itype,tags\r\nc2.example.net,mal_domain,\"beacon, daily\"\r\nphish@example.org,phish_email,\r\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn null_values_are_empty_fields() {
+        let body = json!({"data": [{"Event": {}, "Attribute": [
+            {"type": "ip-dst", "value": 12345, "comment": ""},
+            {"type": "domain", "value": null, "comment": null},
+            {"type": "port", "value": 80, "comment": ""}
+        ]}]});
+        let answer = query(&ThreatStreamExport::new(), body).await.unwrap();
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(answer["data"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "value,itype,tags\r\n12345,mal_ip,\r\n,mal_domain,\r\n"
         );
     }
 

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use app::StandardResults;
+use app::{MispObject, StandardResults};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ use super::fields::{FieldValue, Fields};
 use crate::builtin::expansion::geoip_db::numbers_for;
 use crate::builtin::expansion::input_attribute::echo;
 use crate::engine::{AttributeInput, ModuleError};
-use crate::misp::ObjectBuilder;
+use crate::misp::{ObjectBuilder, type_defaults};
 use crate::pycompat::python_ip_text;
 
 const GEOLOCATION: &[(&str, &str)] = &[
@@ -204,7 +204,9 @@ pub fn build(
         }
         intelligence.set_comment(&comment);
         intelligence.reference(&attribute.uuid, "describes");
-        objects.push(intelligence.build());
+        let mut intelligence = intelligence.build();
+        as_without_template(&mut intelligence);
+        objects.push(intelligence);
     }
 
     let results = StandardResults {
@@ -217,9 +219,42 @@ pub fn build(
     Ok(json!({ "results": results }))
 }
 
+/// The reference's pymisp does not ship the ipgeolocation-ip template (only its
+/// metadata is copied in), so each attribute gets what a typed attribute gets without a
+/// template: the describeTypes category and `to_ids` of its type, correlation enabled.
+fn as_without_template(object: &mut MispObject) {
+    for attribute in &mut object.attributes {
+        if let Some(defaults) = type_defaults(&attribute.attribute_type) {
+            attribute.category = defaults.default_category.clone();
+            attribute.to_ids = defaults.to_ids;
+        }
+        attribute.disable_correlation = false;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intelligence_attributes_take_untemplated_defaults() {
+        // As the reference answers (/tmp/diff/expansion ipg_se_comb): correlation on,
+        // describeTypes category and to_ids.
+        let mut builder = ObjectBuilder::new("ipgeolocation-ip").unwrap();
+        builder.add("company-name", "Example AB").unwrap();
+        builder.add("abuse-email", "abuse@example.net").unwrap();
+        let mut object = builder.build();
+        as_without_template(&mut object);
+        let flags: Vec<(&str, bool, bool)> = object
+            .attributes
+            .iter()
+            .map(|a| (a.category.as_str(), a.to_ids, a.disable_correlation))
+            .collect();
+        assert_eq!(
+            flags,
+            [("Other", false, false), ("Social network", true, false)]
+        );
+    }
 
     #[test]
     fn dates_become_iso_datetimes() {

@@ -3,6 +3,7 @@
 //! `sigmf-expanded-recording` with the global metadata fields and a waterfall picture.
 
 mod archive;
+mod dataset;
 mod waterfall;
 
 use app::{MispAttribute, ModuleDescriptor, ModuleType, StandardResults};
@@ -52,7 +53,7 @@ impl SigmfExpand {
                 "name": "SigMF Expansion",
                 "description": "Unpacks a SigMF archive object into SigMF recording objects, and expands a SigMF recording object into an expanded recording with its metadata and a waterfall plot.",
                 "module-type": ["expansion"],
-                "features": "Archives: one sigmf-recording per .sigmf-meta member, with the .sigmf-data member of the same name when present. Recordings: the core global fields (author, datatype, description, license, channels, recorder, sample rate, sha512, version) and a spectrogram PNG of 1024-point FFTs for ci16_le, cf32_le and ci8 data. Works offline.",
+                "features": "Archives: one sigmf-recording per .sigmf-meta member, with the .sigmf-data member of the same name when present. Recordings: the core global fields (author, datatype, description, license, channels, recorder, sample rate, sha512, version) and a spectrogram PNG of 1024-point FFTs for ci16_le, ci16, cf32_le, ci8 and i8 data (a shorter recording is drawn as one zero-padded row). Works offline.",
                 "input": "A sigmf-archive or sigmf-recording object.",
                 "output": "sigmf-recording or sigmf-expanded-recording objects referencing the input object."
             }),
@@ -104,6 +105,10 @@ fn expand_archive(object: &Map<String, Value>) -> Result<Value, ModuleError> {
     if pairs.is_empty() {
         return Err(ModuleError::reported("No SigMF metadata file found"));
     }
+    // The reference cannot build a recording without its data file and fails the archive.
+    if pairs.iter().any(|pair| pair.data.is_none()) {
+        return Err(ModuleError::reported(ARCHIVE_FAILED));
+    }
     let mut objects = Vec::new();
     for pair in pairs {
         let mut recording = ObjectBuilder::new("sigmf-recording")?;
@@ -116,28 +121,6 @@ fn expand_archive(object: &Map<String, Value>) -> Result<Value, ModuleError> {
         objects.push(recording.build());
     }
     Ok(json!({"results": StandardResults { attributes: Vec::new(), objects }}))
-}
-
-/// A SigMF datatype: complex or real, then a float, signed or unsigned integer size,
-/// with an endianness for the multi-byte ones.
-fn is_sigmf_datatype(datatype: &str) -> bool {
-    let Some(rest) = datatype
-        .strip_prefix('c')
-        .or_else(|| datatype.strip_prefix('r'))
-    else {
-        return false;
-    };
-    let (base, endian) = match rest.split_once('_') {
-        Some((base, endian)) => (base, Some(endian)),
-        None => (rest, None),
-    };
-    let multi_byte = matches!(base, "f32" | "f64" | "i32" | "i16" | "u32" | "u16");
-    let single_byte = matches!(base, "i8" | "u8");
-    match endian {
-        None => multi_byte || single_byte,
-        Some("le" | "be") => multi_byte,
-        Some(_) => false,
-    }
 }
 
 /// A metadata value as attribute text, numbers written as Python would.
@@ -168,8 +151,13 @@ fn expand_recording(object: &Map<String, Value>) -> Result<Value, ModuleError> {
     let datatype = global
         .get("core:datatype")
         .and_then(Value::as_str)
-        .filter(|d| is_sigmf_datatype(d))
         .ok_or_else(|| ModuleError::reported(NOT_SIGMF))?;
+    let readable = dataset::layout(datatype).is_some_and(|layout| {
+        dataset::maps_onto_samples(&recording_data, layout, dataset::channels(global))
+    });
+    if !readable || !dataset::checksum_matches(global, &recording_data) {
+        return Err(ModuleError::reported(NOT_SIGMF));
+    }
 
     let mut expanded = ObjectBuilder::new("sigmf-expanded-recording")?;
     for (key, relation, kind) in GLOBAL_FIELDS {
@@ -196,9 +184,31 @@ fn expand_recording(object: &Map<String, Value>) -> Result<Value, ModuleError> {
         "waterfall-plot",
         attachment(&plot_name, &picture, "Waterfall plot of the recording"),
     );
-    Ok(
-        json!({"results": StandardResults { attributes: Vec::new(), objects: vec![expanded.build()] }}),
-    )
+    let mut answer = json!({"results": StandardResults { attributes: Vec::new(), objects: vec![expanded.build()] }});
+    keep_float_values(&mut answer, global);
+    Ok(answer)
+}
+
+/// pymisp keeps a float metadata value (`core:sample_rate` 1000000.0) as a JSON number in
+/// the attribute, where integers and text become strings; the answer does the same.
+fn keep_float_values(answer: &mut Value, global: &Map<String, Value>) {
+    let Some(attributes) = answer
+        .pointer_mut("/results/Object/0/Attribute")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for attribute in attributes {
+        let relation = attribute.get("object_relation").and_then(Value::as_str);
+        let float = GLOBAL_FIELDS
+            .iter()
+            .find(|(_, name, _)| Some(*name) == relation)
+            .and_then(|(key, _, _)| global.get(*key))
+            .filter(|value| value.as_number().is_some_and(serde_json::Number::is_f64));
+        if let Some(float) = float {
+            attribute["value"] = float.clone();
+        }
+    }
 }
 
 #[async_trait]

@@ -26,8 +26,7 @@ fn metadata(datatype: &str) -> Vec<u8> {
             "core:author": "Jane Doe <jane@example.org>",
             "core:description": "Key fob at 433.92 MHz",
             "core:recorder": "GNU Radio 3.10",
-            "core:license": "https://creativecommons.org/licenses/by-sa/4.0/",
-            "core:sha512": "ab12"
+            "core:license": "https://creativecommons.org/licenses/by-sa/4.0/"
         },
         "captures": [{"core:sample_start": 0, "core:frequency": 433920000}],
         "annotations": []
@@ -90,7 +89,7 @@ async fn a_recording_expands_into_metadata_and_a_waterfall() {
     assert_eq!(object["name"], "sigmf-expanded-recording");
     assert_eq!(object["ObjectReference"][0]["referenced_uuid"], OBJECT_UUID);
     assert_eq!(object["ObjectReference"][0]["relationship_type"], "expands");
-    let fields: Vec<(&str, &str, &str)> = object["Attribute"]
+    let fields: Vec<(&str, &str, Value)> = object["Attribute"]
         .as_array()
         .unwrap()
         .iter()
@@ -98,30 +97,35 @@ async fn a_recording_expands_into_metadata_and_a_waterfall() {
             (
                 a["object_relation"].as_str().unwrap(),
                 a["type"].as_str().unwrap(),
-                a["value"].as_str().unwrap(),
+                a["value"].clone(),
             )
         })
         .collect();
+    // As the reference answers: the integer channel count as text, the float sample
+    // rate as a JSON number.
     assert_eq!(
         fields,
         [
-            ("author", "text", "Jane Doe <jane@example.org>"),
-            ("datatype", "text", "ci16_le"),
-            ("description", "text", "Key fob at 433.92 MHz"),
+            ("author", "text", json!("Jane Doe <jane@example.org>")),
+            ("datatype", "text", json!("ci16_le")),
+            ("description", "text", json!("Key fob at 433.92 MHz")),
             (
                 "license",
                 "text",
-                "https://creativecommons.org/licenses/by-sa/4.0/"
+                json!("https://creativecommons.org/licenses/by-sa/4.0/")
             ),
-            ("num_channels", "counter", "1"),
-            ("recorder", "text", "GNU Radio 3.10"),
-            ("sample_rate", "float", "2000000.0"),
-            ("sha512", "text", "ab12"),
-            ("version", "text", "1.0.0"),
-            ("waterfall-plot", "attachment", "keyfob-waterfall.png"),
+            ("num_channels", "counter", json!("1")),
+            ("recorder", "text", json!("GNU Radio 3.10")),
+            ("sample_rate", "float", json!(2000000.0)),
+            ("version", "text", json!("1.0.0")),
+            (
+                "waterfall-plot",
+                "attachment",
+                json!("keyfob-waterfall.png")
+            ),
         ]
     );
-    let plot = &object["Attribute"][9];
+    let plot = &object["Attribute"][8];
     assert_eq!(plot["comment"], "Waterfall plot of the recording");
     assert_eq!(plot["category"], "External analysis");
     assert_eq!(plot["disable_correlation"], true);
@@ -149,12 +153,12 @@ async fn other_plottable_datatypes_and_their_failures() {
         .await
         .unwrap();
     assert_eq!(
-        answer["results"]["Object"][0]["Attribute"][9]["object_relation"],
+        answer["results"]["Object"][0]["Attribute"][8]["object_relation"],
         "waterfall-plot"
     );
     let cases = [
-        (metadata("ci16_le"), tone_ci16(1)[..100].to_vec(), NO_PLOTS),
-        (metadata("ci16_le"), vec![0; 6], NO_PLOTS),
+        (metadata("ci16_le"), vec![0; 6], NOT_SIGMF),
+        (metadata("ci16_le"), Vec::new(), NOT_SIGMF),
         (metadata("rf32_le"), tone_ci16(1), NO_PLOTS),
         (metadata("cf32"), tone_ci16(1), NO_PLOTS),
         (metadata("cf32_xx"), tone_ci16(1), NOT_SIGMF),
@@ -176,6 +180,54 @@ async fn other_plottable_datatypes_and_their_failures() {
     }
 }
 
+/// The metadata with `core:sha512` set.
+fn metadata_with_sha512(datatype: &str, sha512: &str) -> Vec<u8> {
+    let mut meta: Value = serde_json::from_slice(&metadata(datatype)).unwrap();
+    meta["global"]["core:sha512"] = json!(sha512);
+    serde_json::to_vec(&meta).unwrap()
+}
+
+#[tokio::test]
+async fn reference_cases_short_i8_and_checksums() {
+    use sha2::{Digest, Sha512};
+    let module = SigmfExpand::new();
+    let relations = |answer: &Value| -> Vec<String> {
+        answer["results"]["Object"][0]["Attribute"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["object_relation"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // 25 samples, under one FFT block: still plotted (sigmf_rec_small_data).
+    let short = tone_ci16(1)[..100].to_vec();
+    let answer = query(&module, recording_object(&metadata("ci16_le"), &short))
+        .await
+        .unwrap();
+    assert!(relations(&answer).contains(&"waterfall-plot".to_owned()));
+    // `i8` is read as interleaved pairs (sigmf_rec_i8).
+    let answer = query(&module, recording_object(&metadata("i8"), &[3u8; 2048]))
+        .await
+        .unwrap();
+    assert!(relations(&answer).contains(&"waterfall-plot".to_owned()));
+    // core:sha512 must be the data's digest (sigmf_rec_sha_ok, sigmf_rec_sha_bad).
+    let data = tone_ci16(1);
+    let digest: String = Sha512::digest(&data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let good = metadata_with_sha512("ci16_le", &digest);
+    let answer = query(&module, recording_object(&good, &data))
+        .await
+        .unwrap();
+    assert!(relations(&answer).contains(&"sha512".to_owned()));
+    let bad = metadata_with_sha512("ci16_le", &"0".repeat(128));
+    assert_eq!(
+        reported(query(&module, recording_object(&bad, &data)).await),
+        NOT_SIGMF
+    );
+}
+
 #[tokio::test]
 async fn an_archive_unpacks_into_one_recording_per_metadata_file() {
     let meta = metadata("ci16_le");
@@ -186,7 +238,6 @@ async fn an_archive_unpacks_into_one_recording_per_metadata_file() {
         ("capture/README.txt", b"notes"),
         ("capture/garage.sigmf-data", b"\x01\x02"),
         ("capture/garage.sigmf-meta", b"{}"),
-        ("capture/only-meta.sigmf-meta", b"{\"global\": {}}"),
     ]);
     let answer = query(&SigmfExpand::new(), archive_object(&archive))
         .await
@@ -227,7 +278,6 @@ async fn an_archive_unpacks_into_one_recording_per_metadata_file() {
                 "capture/garage.sigmf-meta",
                 Some("capture/garage.sigmf-data")
             ),
-            pair("capture/only-meta.sigmf-meta", None),
         ]
     );
     let first = &objects[0]["Attribute"];
@@ -247,6 +297,12 @@ async fn archive_problems_are_reported() {
     );
     assert_eq!(
         reported(query(&module, archive_object(&[7u8; 1024])).await),
+        ARCHIVE_FAILED
+    );
+    // A metadata file without its data file (sigmf_archive_no_data).
+    let meta_only = tar_of(&[("rec/rec.sigmf-meta", b"{\"global\": {}}")]);
+    assert_eq!(
+        reported(query(&module, archive_object(&meta_only)).await),
         ARCHIVE_FAILED
     );
     let no_archive = json!({"object": {"name": "sigmf-archive", "Attribute": []}});
@@ -286,15 +342,5 @@ async fn requests_without_a_sigmf_object_are_refused() {
     ];
     for (body, message) in cases {
         assert_eq!(reported(query(&module, body).await), message);
-    }
-}
-
-#[test]
-fn sigmf_datatypes_follow_the_specification() {
-    for good in ["ci16_le", "rf32_be", "cu8", "ri8", "cf64_le", "cu32"] {
-        assert!(is_sigmf_datatype(good), "{good}");
-    }
-    for bad in ["ci8_le", "cf32_xx", "f32_le", "ci12_le", ""] {
-        assert!(!is_sigmf_datatype(bad), "{bad}");
     }
 }

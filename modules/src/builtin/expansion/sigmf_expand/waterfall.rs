@@ -15,7 +15,7 @@ pub(super) enum NoPlot {
     Datatype,
     /// The data length is no whole number of samples.
     Truncated,
-    /// Fewer samples than one FFT block.
+    /// No samples at all.
     TooShort,
     Encoding,
 }
@@ -87,10 +87,17 @@ fn spectrum_db(block: &[Complex]) -> Vec<f64> {
 }
 
 /// The spectrogram rows, blocks averaged in groups when there are more than `MAX_ROWS`.
+/// A recording shorter than one block still gets a picture (the reference drew its
+/// empty axes): one row, the samples padded with silence.
 pub(super) fn spectrogram(samples: &[Complex]) -> Result<Vec<Vec<f64>>, NoPlot> {
     let blocks = samples.len() / FFT_SIZE;
     if blocks == 0 {
-        return Err(NoPlot::TooShort);
+        if samples.is_empty() {
+            return Err(NoPlot::TooShort);
+        }
+        let mut padded = samples.to_vec();
+        padded.resize(FFT_SIZE, (0.0, 0.0));
+        return Ok(vec![spectrum_db(&padded)]);
     }
     let group = blocks.div_ceil(MAX_ROWS);
     let rows = samples[..blocks * FFT_SIZE]
@@ -216,7 +223,8 @@ mod tests {
         );
         assert_eq!(samples(&bytes[..6], "cf32_le"), Err(NoPlot::Truncated));
         assert_eq!(samples(&bytes, "rf32_le"), Err(NoPlot::Datatype));
-        assert_eq!(spectrogram(&[(0.0, 0.0); 1023]), Err(NoPlot::TooShort));
+        assert_eq!(spectrogram(&[]), Err(NoPlot::TooShort));
+        assert_eq!(spectrogram(&[(1.0, 0.0); 100]).unwrap().len(), 1);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use super::export_answer;
 use crate::builtin::yara_check::check_yara;
 use crate::engine::{ExportEvent, Module, ModuleError, QueryRequest, descriptor};
 
+mod self_references;
+
 pub struct YaraExport(ModuleDescriptor);
 
 impl YaraExport {
@@ -186,8 +188,11 @@ impl GeneratedRule {
 }
 
 /// A yara attribute's rules renamed `MISP_e<event>_<name>` and cleaned of characters that
-/// word processors put in; `None` when the result does not parse.
+/// word processors put in; `None` when the result does not parse, or when one of its rules
+/// refers to another by the name the renaming took away (YARA would refuse the file; the
+/// reference drops such an attribute too).
 fn rewrite_rule(source: &str, event_id: &str) -> Option<String> {
+    let old_names = self_references::renamed_rule_names(source);
     let prefix = format!("rule MISP_e{event_id}_");
     let mut value = source
         .split('\n')
@@ -215,7 +220,8 @@ fn rewrite_rule(source: &str, event_id: &str) -> Option<String> {
     for name in private_names {
         value = value.replace(&name, &format!("MISP_e{event_id}_{name}"));
     }
-    check_yara(&value).ok().map(|()| value)
+    check_yara(&value).ok()?;
+    (!self_references::refers_to_old_name(&value, &old_names)).then_some(value)
 }
 
 fn private_rule_names(text: &str) -> Vec<String> {
@@ -433,5 +439,16 @@ rule MISP_e12_Phish_wave__Q3__test_ {
             Some("rule x { condition: true }\nrule MISP_e9_Y { strings: $a = \"q\" condition: $a }")
         );
         assert_eq!(rewrite_rule("rule { ", "9"), None);
+    }
+
+    #[tokio::test]
+    async fn an_attribute_whose_rules_refer_to_each_other_is_dropped() {
+        // /tmp/diff/export yara_export_rule_referencing_renamed_rule: the reference's
+        // answer is an empty file (one newline), the attribute dropped.
+        let body = json!({"data": [{"Event": {"id": "553", "info": "x", "date": "d", "uuid": "u"},
+            "Orgc": {"name": "Org"}, "Attribute": [
+            {"type": "yara", "value": "rule A { condition: true }\nrule B { condition: A }", "to_ids": true, "event_id": "553"}
+        ]}]});
+        assert_eq!(file(body).await, "\n");
     }
 }

@@ -15,6 +15,9 @@ use serde_json::{Map, Value, json};
 
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
+mod category;
+mod description;
+
 const CONFIG: [&str; 7] = [
     "MISP_base_url_for_dynamic_link",
     "MISP_name_for_metadata",
@@ -157,13 +160,13 @@ impl Report<'_> {
     }
 
     fn attribute(&mut self, attribute: &Map<String, Value>) {
-        for (label, key) in [
-            ("UUID", "uuid"),
-            ("Category", "category"),
-            ("Comment", "comment"),
-            ("Type", "type"),
-            ("Value", "value"),
-        ] {
+        if let Some(uuid) = text(attribute.get("uuid")) {
+            self.row("UUID", uuid);
+        }
+        if let Some(category) = category::shown_category(attribute) {
+            self.row("Category", category);
+        }
+        for (label, key) in [("Comment", "comment"), ("Type", "type"), ("Value", "value")] {
             if let Some(value) = text(attribute.get(key)) {
                 self.row(label, value);
             }
@@ -195,8 +198,8 @@ fn build_blocks<'a>(
     event: &crate::engine::ExportEvent,
     config: Option<&'a Map<String, Value>>,
 ) -> Report<'a> {
-    let empty = Map::new();
-    let meta = event.meta().unwrap_or(&empty);
+    // A bare event (no {"Event": ...} wrapper) carries its metadata itself.
+    let meta = event.meta_or_bare();
     let attributes = event.attributes();
     let objects = event.objects();
     let mut report = Report {
@@ -211,24 +214,11 @@ fn build_blocks<'a>(
     let org = meta.get("Orgc").and_then(|o| text(o.get("name")));
     if enabled(config, "Activate_textual_description") {
         report.heading("Description");
-        let mut summary = match &info {
-            Some(info) => format!("The event '{info}'"),
-            None => "This event".into(),
-        };
-        if let Some(date) = &event_date {
-            summary.push_str(&format!(" that occurred on {date},"));
-        }
-        summary.push_str(" had been shared by ");
-        summary.push_str(org.as_deref().unwrap_or("an unknown organisation"));
-        match text(meta.get("date")) {
-            Some(date) => summary.push_str(&format!(" on the {date}.")),
-            None => summary.push_str(" on an unknown date."),
-        }
-        summary.push_str(&format!(
-            " The threat level of this event is {} and the analysis that was made of this event is {}.",
-            threat(meta.get("threat_level_id")),
-            analysis(meta.get("analysis"))
-        ));
+        let categorised: Vec<_> = attributes
+            .iter()
+            .map(|a| (*a, category::shown_category(a).unwrap_or_default()))
+            .collect();
+        let summary = description::summary(meta, &categorised, objects.len());
         report.blocks.push(Block::Paragraph(summary));
     }
     report.heading("General information");
@@ -258,7 +248,7 @@ fn build_blocks<'a>(
     let published = match meta.get("published") {
         Some(Value::Bool(true)) => match timestamp(meta.get("publish_timestamp")) {
             Some(when) => format!("Yes ({when})"),
-            None => "Yes".into(),
+            None => "Yes (no date)".into(),
         },
         Some(Value::Bool(false)) => "No".into(),
         _ => NO_VALUE.into(),
@@ -277,18 +267,28 @@ fn build_blocks<'a>(
         "Tags",
         tags(meta.get("Tag")).unwrap_or_else(|| NO_VALUE.into()),
     );
-    if enabled(config, "Activate_related_events") {
-        for related in list(meta, "RelatedEvent") {
+    let related_events = list(meta, "RelatedEvent");
+    if enabled(config, "Activate_related_events") && !related_events.is_empty() {
+        // On its own page, one short table per related event, as the reference lays it out.
+        report.blocks.push(Block::PageBreak);
+        report.heading("Related Events");
+        for (index, related) in related_events.iter().enumerate() {
             let related = related
                 .get("Event")
                 .and_then(Value::as_object)
                 .unwrap_or(related);
-            let label = [text(related.get("info")), text(related.get("uuid"))]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" - ");
-            report.row("Related event", label);
+            report.heading(format!("Related Event #{}", index + 1));
+            for (label, key) in [("UUID", "uuid"), ("Info", "info")] {
+                report.row(
+                    label,
+                    text(related.get(key)).unwrap_or_else(|| NO_VALUE.into()),
+                );
+            }
+            report.row(
+                "Event date",
+                timestamp(related.get("timestamp"))
+                    .unwrap_or_else(|| "No timestamp specified.".into()),
+            );
         }
     }
     if enabled(config, "Activate_galaxy_description") && !list(meta, "Galaxy").is_empty() {
@@ -391,6 +391,13 @@ impl Pages {
         self.y = PAGE_HEIGHT - MARGIN;
     }
 
+    /// Starts a new page unless `lines` lines of `size` still fit on this one.
+    fn keep_together(&mut self, lines: usize, size: f32) {
+        if self.y - lines as f32 * (size + 3.0) < MARGIN + 20.0 {
+            self.new_page();
+        }
+    }
+
     fn line(&mut self, font: &str, size: f32, x: f32, text: &str) {
         if self.y - size < MARGIN + 20.0 {
             self.new_page();
@@ -433,9 +440,13 @@ fn layout(blocks: &[Block]) -> Vec<Vec<Operation>> {
                 }
             }
             Block::Row(label, value) => {
+                // A wrapped value stays on one page, so a long hash or URL is not cut by
+                // a page footer.
+                let lines = wrap(value, value_width);
+                pages.keep_together(lines.len(), 10.0);
                 pages.line("F2", 10.0, MARGIN, label);
                 pages.y += 13.0;
-                for line in wrap(value, value_width) {
+                for line in lines {
                     pages.line("F1", 10.0, MARGIN + LABEL_WIDTH, &line);
                 }
             }
@@ -548,7 +559,7 @@ impl Module for PdfExport {
         }
         let config = request.config();
         let report = build_blocks(event, config);
-        let title = event.meta().and_then(|m| text(m.get("info")));
+        let title = text(event.meta_or_bare().get("info"));
         let author = config_text(config, "MISP_name_for_metadata");
         let pdf = render(&report.blocks, title, author)?;
         Ok(json!({
@@ -643,7 +654,13 @@ mod tests {
         let text = pdf_text(&query(&PdfExport::new(), body).await.unwrap());
         let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for needle in [
-            "had been shared by CIRCL on the 2024-03-01",
+            "had been shared by an unknown organisation on the 2024-03-01.",
+            "Related Events",
+            "Related Event #1",
+            "11111111-2222-4333-8444-555555555555",
+            "No timestamp specified.",
+            "The event is currently private, has 1 associated attributes and has 0 associated objects.",
+            "For more information on the event, please consult following information.",
             "APT-TEST",
             "Earlier wave",
             "No object",
@@ -659,6 +676,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_bare_event_keeps_its_metadata() {
+        // The event without its {"Event": ...} wrapper, as pymisp's load accepts it.
+        let mut bare = meta();
+        bare["Attribute"] = attributes();
+        bare["Object"] = objects();
+        let answer = query(&PdfExport::new(), json!({"data": [bare]}))
+            .await
+            .unwrap();
+        let text = pdf_text(&answer);
+        check(&text);
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in ["5e2f8c2a-0000-4000-8000-000000000001", "2024-03-01", "No"] {
+            assert!(flat.contains(needle), "{needle:?} missing from {flat}");
+        }
+        // Only the owner org (the event has none) is left unspecified.
+        assert_eq!(flat.matches("No value specified.").count(), 1, "{flat}");
+    }
+
+    #[tokio::test]
+    async fn published_without_timestamp_and_invalid_categories() {
+        let body = json!({"data": [{"Event": {"info": "x", "published": true, "Attribute": [
+            {"type": "md5", "category": "Network activity", "value": "44d88612fea8a8f36de82e1278abb02f"},
+            {"type": "mutex", "category": "Payload delivery", "value": "Global\\m"}
+        ]}}]});
+        let text = pdf_text(&query(&PdfExport::new(), body).await.unwrap());
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in ["Yes (no date)", "Payload delivery", "Artifacts dropped"] {
+            assert!(flat.contains(needle), "{needle:?} missing from {flat}");
+        }
+        assert!(!flat.contains("Network activity"), "{flat}");
+    }
+
+    #[tokio::test]
     async fn long_values_wrap_and_unknown_characters_degrade() {
         let long = "a".repeat(300);
         let body = json!({"data": [{"Event": {"info": "日本 report"}, "Attribute": [
@@ -667,6 +717,39 @@ mod tests {
         assert!(text.contains("?? report"));
         let joined: String = text.split_whitespace().collect();
         assert!(joined.contains(&"a".repeat(300)));
+    }
+
+    #[test]
+    fn a_wrapped_value_is_not_split_across_pages() {
+        let long = format!("c.bin|{}", "e3b0c442".repeat(12));
+        let wrapped = wrap(
+            &long,
+            ((PAGE_WIDTH - 2.0 * MARGIN - LABEL_WIDTH) / 5.6) as usize,
+        );
+        assert!(wrapped.len() > 1);
+        // Whatever the rows before it, the value's lines land on one page.
+        for rows_before in 40..70 {
+            let mut blocks: Vec<Block> = (0..rows_before)
+                .map(|i| Block::Row("Row".into(), format!("value {i}")))
+                .collect();
+            blocks.push(Block::Row("Value".into(), long.clone()));
+            let pages = layout(&blocks);
+            let page_of = |needle: &str| {
+                pages.iter().position(|page| {
+                    page.iter().any(|op| {
+                        op.operands
+                            .iter()
+                            .any(|o| o.as_str().is_ok_and(|t| t == needle.as_bytes()))
+                    })
+                })
+            };
+            let first = page_of(&wrapped[0]).unwrap();
+            assert_eq!(
+                page_of(wrapped.last().unwrap()),
+                Some(first),
+                "{rows_before}"
+            );
+        }
     }
 
     #[tokio::test]
