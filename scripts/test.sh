@@ -26,7 +26,10 @@ cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warning
 cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 pg_log="$(mktemp)"
-TEST_DATABASE_URL="$(./scripts/start-postgres.sh 2>"$pg_log")"
+if ! TEST_DATABASE_URL="$(./scripts/start-postgres.sh 2>"$pg_log")"; then
+    cat "$pg_log" >&2
+    exit 1
+fi
 export TEST_DATABASE_URL
 stop_postgres="$(sed -n 's/^stop it with: //p' "$pg_log")"
 trap '"$stop_postgres" >/dev/null 2>&1 || true' EXIT
