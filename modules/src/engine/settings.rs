@@ -4,7 +4,8 @@
 //! `VIRUSTOTAL_API_KEY` (or `MISP_MODULES_<MODULE>_<KEY>`) once lets all of them share a key.
 //! A value the query sends wins; an absent or empty one is filled from here. Keys the
 //! operator pins (`MISP_MODULES_PINNED_SETTINGS`) are the exception: for them the query's
-//! value is dropped, so a caller cannot point a module at another file, host or service.
+//! value is dropped, so a caller cannot point a module at another file, host or service;
+//! only the deployment (the environment, or an administrator in the web UI) sets them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -100,6 +101,26 @@ impl ConfigDefaults {
                     .collect()
             })
             .unwrap_or_default();
+        // Pinning is a safety control: an entry that pins nothing (a typo, a module that
+        // is not loaded) must not go unnoticed.
+        let malformed = vars.get(PINNED_VARIABLE).into_iter().flat_map(|list| {
+            list.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|entry| !entry.is_empty() && !entry.contains('.'))
+        });
+        for entry in malformed {
+            tracing::warn!("{PINNED_VARIABLE}: {entry:?} is not module.key; it pins nothing");
+        }
+        for (pinned_module, pinned_key) in &pins {
+            let matches = registry.iter().any(|module| {
+                module.name() == *pinned_module
+                    && (*pinned_key == "*" || module.config_keys().iter().any(|k| k == pinned_key))
+            });
+            if !matches {
+                tracing::warn!(
+                    "{PINNED_VARIABLE}: {pinned_module}.{pinned_key} names no setting of a loaded module; it pins nothing"
+                );
+            }
+        }
         for module in registry.iter() {
             let keys = module.config_keys();
             for (pinned_module, pinned_key) in &pins {
