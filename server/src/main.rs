@@ -4,8 +4,26 @@ use clap::Parser;
 use server::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+/// Stack of every runtime thread. Module parsers recurse over their input (nested MIME
+/// parts, expressions, PDF objects); each bounds its depth, and this leaves deep but
+/// valid inputs well clear of a stack overflow, which would end the whole process.
+const THREAD_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+fn main() -> std::process::ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(THREAD_STACK_BYTES)
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(serve()),
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> std::process::ExitCode {
     let cli = Cli::parse();
     // Before any HTTP client exists (modules that call services, the remote module backend).
     modules::service::install_crypto_provider();
