@@ -11,15 +11,7 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 
-# The CLI must match the wasm-bindgen crate exactly.
-wanted=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$have" != "$wanted" ]; then
-    echo "installing wasm-bindgen-cli $wanted"
-    # A debug build of the CLI compiles in a fraction of the time and is fast enough
-    # for one bundle.
-    cargo install --debug wasm-bindgen-cli --version "$wanted"
-fi
+./scripts/install-wasm-bindgen.sh
 
 cargo build --locked -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
 mkdir -p "$site/pkg"
