@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use app::{MispAttribute, MispObject, ObjectReference};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 use super::{ObjectTemplate, template, type_defaults};
 use crate::engine::ModuleError;
@@ -36,6 +36,9 @@ pub fn new_attribute(attribute_type: &str, value: impl Into<String>) -> MispAttr
 pub struct ObjectBuilder {
     template: Option<Arc<ObjectTemplate>>,
     object: MispObject,
+    /// JSON values written instead of an attribute's text, by attribute index (see
+    /// `keep_last_value`).
+    raw_values: Vec<(usize, Value)>,
 }
 
 impl ObjectBuilder {
@@ -65,7 +68,11 @@ impl ObjectBuilder {
             attributes: Vec::new(),
             references: Vec::new(),
         };
-        Self { template, object }
+        Self {
+            template,
+            object,
+            raw_values: Vec::new(),
+        }
     }
 
     pub fn uuid(&self) -> &str {
@@ -135,6 +142,24 @@ impl ObjectBuilder {
         self.object.attributes.last_mut()
     }
 
+    /// Writes the attribute added last with `value` as its JSON `value` instead of its
+    /// text, when that attribute has `relation`: pymisp keeps a float it was given as
+    /// that number, where everything else becomes text. Only `build_json` writes it.
+    pub fn keep_last_value(&mut self, relation: &str, value: Value) -> &mut Self {
+        let last = self.object.attributes.len().checked_sub(1);
+        let matches = |index: &usize| {
+            self.object
+                .attributes
+                .get(*index)
+                .and_then(|a| a.object_relation.as_deref())
+                == Some(relation)
+        };
+        if let Some(index) = last.filter(matches) {
+            self.raw_values.push((index, value));
+        }
+        self
+    }
+
     fn push(&mut self, relation: &str, mut attribute: MispAttribute) {
         if let Some(definition) = self
             .template
@@ -179,8 +204,29 @@ impl ObjectBuilder {
         self
     }
 
+    /// The object, every value as text. An object with kept JSON values must be
+    /// written with `build_json`.
     pub fn build(self) -> MispObject {
+        debug_assert!(
+            self.raw_values.is_empty(),
+            "kept JSON values are only written by build_json"
+        );
         self.object
+    }
+
+    /// The object as JSON, with the values kept by `keep_last_value`.
+    pub fn build_json(self) -> Result<Value, ModuleError> {
+        let mut json = serde_json::to_value(&self.object)
+            .map_err(|e| ModuleError::internal(format!("object {}: {e}", self.object.name)))?;
+        let attributes = json.get_mut("Attribute").and_then(Value::as_array_mut);
+        if let Some(attributes) = attributes {
+            for (index, value) in self.raw_values {
+                if let Some(attribute) = attributes.get_mut(index).and_then(Value::as_object_mut) {
+                    attribute.insert("value".to_owned(), value);
+                }
+            }
+        }
+        Ok(json)
     }
 }
 
@@ -229,5 +275,19 @@ mod tests {
         assert!(ObjectBuilder::new("no-such-template").is_err());
         let free = ObjectBuilder::named("my-own-object").build();
         assert!(free.template_uuid.is_none() && free.meta_category.is_none());
+    }
+
+    #[test]
+    fn kept_json_values_replace_the_text_in_build_json() {
+        let mut builder = ObjectBuilder::new("sigmf-expanded-recording").unwrap();
+        builder.add_attribute("sample_rate", new_attribute("float", "1000000.0"));
+        builder.keep_last_value("sample_rate", serde_json::json!(1000000.0));
+        builder.add_attribute("author", new_attribute("text", "me"));
+        // Not the last attribute's relation: nothing is kept.
+        builder.keep_last_value("sample_rate", serde_json::json!(2.5));
+        let json = builder.build_json().unwrap();
+        assert_eq!(json["Attribute"][0]["value"], serde_json::json!(1000000.0));
+        assert_eq!(json["Attribute"][1]["value"], "me");
+        assert_eq!(json["Attribute"][0]["object_relation"], "sample_rate");
     }
 }

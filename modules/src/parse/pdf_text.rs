@@ -15,6 +15,31 @@
 
 use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform, output_doc};
 
+use super::pdf_guard::{self, StructureError};
+
+/// Glyphs (spaces included) pdf-extract may hand over for a whole document: each costs
+/// work and, when kept, memory, and a few bytes of compressed content can draw millions.
+const MAX_GLYPHS: usize = 2_000_000;
+/// Glyphs kept for one page; a dense real page has a few thousand.
+const MAX_PAGE_GLYPHS: usize = 200_000;
+/// Candidate checks the block layout may make for one page. Real pages need a few per
+/// segment; this bounds layouts built to keep many blocks open at once.
+const MAX_LAYOUT_STEPS: usize = 50_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PdfTextError {
+    #[error(transparent)]
+    Read(#[from] OutputError),
+    #[error(transparent)]
+    Structure(#[from] StructureError),
+    #[error("the document draws more than {0} characters")]
+    TooManyGlyphs(usize),
+    #[error("a page draws more than {0} characters")]
+    PageTooDense(usize),
+    #[error("a page's text is laid out in too many separate blocks")]
+    LayoutTooComplex,
+}
+
 /// One glyph in the coordinates of its orientation: `start`..`end` along the baseline,
 /// `baseline` across it (growing down the page for upright text).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,10 +67,42 @@ const WORD_BREAK: f64 = 0.1;
 const COLUMN_GAP: f64 = 1.0;
 const BLOCK_LINE_SPACING: f64 = 2.5;
 
-#[derive(Default)]
+/// The glyph budgets of one extraction (smaller in tests).
+#[derive(Clone, Copy)]
+struct Limits {
+    glyphs: usize,
+    page_glyphs: usize,
+}
+
+const LIMITS: Limits = Limits {
+    glyphs: MAX_GLYPHS,
+    page_glyphs: MAX_PAGE_GLYPHS,
+};
+
 struct Collector {
     pages: Vec<Vec<Glyph>>,
     page_height: f64,
+    limits: Limits,
+    seen: usize,
+    /// Why extraction was stopped: pdf-extract's error type has no room for it.
+    refused: Option<PdfTextError>,
+}
+
+impl Collector {
+    fn new(limits: Limits) -> Self {
+        Self {
+            pages: Vec::new(),
+            page_height: 0.0,
+            limits,
+            seen: 0,
+            refused: None,
+        }
+    }
+
+    fn refuse(&mut self, why: PdfTextError) -> Result<(), OutputError> {
+        self.refused = Some(why);
+        Err(OutputError::FormatError(std::fmt::Error))
+    }
 }
 
 impl OutputDev for Collector {
@@ -72,6 +129,10 @@ impl OutputDev for Collector {
         font_size: f64,
         text: &str,
     ) -> Result<(), OutputError> {
+        self.seen += 1;
+        if self.seen > self.limits.glyphs {
+            return self.refuse(PdfTextError::TooManyGlyphs(self.limits.glyphs));
+        }
         if text.trim().is_empty() {
             // Spaces only move the pen; word breaks come from the gaps they leave.
             return Ok(());
@@ -89,6 +150,14 @@ impl OutputDev for Collector {
         let orientation = quarter_turns.rem_euclid(4) as usize;
         let ((ax, ay), (bx, by)) = AXES[orientation];
         let start = x * ax + y * ay;
+        let page_glyphs = self.limits.page_glyphs;
+        if self
+            .pages
+            .last()
+            .is_some_and(|page| page.len() >= page_glyphs)
+        {
+            return self.refuse(PdfTextError::PageTooDense(page_glyphs));
+        }
         if let Some(page) = self.pages.last_mut() {
             page.push(Glyph {
                 orientation,
@@ -116,15 +185,24 @@ impl OutputDev for Collector {
 }
 
 /// The text of every page of a PDF, each ending with a form feed.
-pub(crate) fn pdf_page_texts(bytes: &[u8]) -> Result<Vec<String>, OutputError> {
-    let mut document = Document::load_mem(bytes)?;
+pub(crate) fn pdf_page_texts(bytes: &[u8]) -> Result<Vec<String>, PdfTextError> {
+    page_texts(bytes, LIMITS)
+}
+
+fn page_texts(bytes: &[u8], limits: Limits) -> Result<Vec<String>, PdfTextError> {
+    let mut document = Document::load_mem(bytes).map_err(OutputError::from)?;
     if document.is_encrypted() {
         // Files that open without a password (permissions only) are readable.
-        document.decrypt("")?;
+        document.decrypt("").map_err(OutputError::from)?;
     }
-    let mut collector = Collector::default();
-    output_doc(&document, &mut collector)?;
-    Ok(collector.pages.into_iter().map(layout_page).collect())
+    // pdf-extract recurses into forms and page-tree parents unchecked: refuse the files
+    // that would overflow the stack (an abort of the whole process) before it runs.
+    pdf_guard::check(&document)?;
+    let mut collector = Collector::new(limits);
+    if let Err(error) = output_doc(&document, &mut collector) {
+        return Err(collector.refused.take().unwrap_or(error.into()));
+    }
+    collector.pages.into_iter().map(layout_page).collect()
 }
 
 /// A run of glyphs on one line with no column gap inside.
@@ -138,7 +216,7 @@ struct Segment {
 }
 
 /// One page's glyphs as text.
-pub(crate) fn layout_page(glyphs: Vec<Glyph>) -> String {
+pub(crate) fn layout_page(glyphs: Vec<Glyph>) -> Result<String, PdfTextError> {
     let mut by_orientation: Vec<Vec<Glyph>> = vec![Vec::new(); 4];
     for glyph in glyphs {
         by_orientation[glyph.orientation].push(glyph);
@@ -149,7 +227,7 @@ pub(crate) fn layout_page(glyphs: Vec<Glyph>) -> String {
     let mut out = String::new();
     for orientation in order {
         let glyphs = std::mem::take(&mut by_orientation[orientation]);
-        for block in blocks(segments(lines(glyphs))) {
+        for block in blocks(segments(lines(glyphs)))? {
             for segment in block {
                 out.push_str(&segment.text);
                 out.push('\n');
@@ -158,7 +236,7 @@ pub(crate) fn layout_page(glyphs: Vec<Glyph>) -> String {
         }
     }
     out.push('\u{c}');
-    out
+    Ok(out)
 }
 
 /// Glyphs grouped by baseline, each line in reading order.
@@ -180,9 +258,10 @@ fn lines(mut glyphs: Vec<Glyph>) -> Vec<Vec<Glyph>> {
 }
 
 /// Each line cut at column gaps, with single spaces at word gaps.
-fn segments(lines: Vec<Vec<Glyph>>) -> Vec<Segment> {
-    let mut segments = Vec::new();
+fn segments(lines: Vec<Vec<Glyph>>) -> Vec<Vec<Segment>> {
+    let mut all = Vec::new();
     for line in lines {
+        let mut segments = Vec::new();
         let mut current: Option<Segment> = None;
         for glyph in line {
             match current.as_mut() {
@@ -206,44 +285,85 @@ fn segments(lines: Vec<Vec<Glyph>>) -> Vec<Segment> {
             }
         }
         segments.extend(current);
+        all.push(segments);
     }
-    segments
+    all
 }
 
 /// Segments grouped into blocks: each joins the nearest block whose last line is just
-/// above it and overlaps it horizontally. Blocks come top to bottom, then left to right.
-fn blocks(segments: Vec<Segment>) -> Vec<Vec<Segment>> {
+/// above it and overlaps it horizontally (the earliest block on a tie). Blocks come top
+/// to bottom, then left to right.
+///
+/// Lines arrive top to bottom, and every glyph of a later line lies lower than every
+/// glyph of the current one. So once the current line's highest segment is more than
+/// the block spacing below a block's last segment, no later segment can join that block
+/// and it leaves the `open` list; only open blocks are compared, which keeps the work
+/// near-linear for real pages.
+fn blocks(lines: Vec<Vec<Segment>>) -> Result<Vec<Vec<Segment>>, PdfTextError> {
     let mut blocks: Vec<Vec<Segment>> = Vec::new();
-    for segment in segments {
-        let joins = blocks
+    // Indices of blocks a later segment may still join, in creation order.
+    let mut open: Vec<usize> = Vec::new();
+    let mut steps = 0usize;
+    let mut step = |count: usize| {
+        steps = steps.saturating_add(count);
+        if steps > MAX_LAYOUT_STEPS {
+            return Err(PdfTextError::LayoutTooComplex);
+        }
+        Ok(())
+    };
+    for line in lines {
+        let highest = line
             .iter()
-            .enumerate()
-            .filter_map(|(index, block)| {
-                let last = block.last()?;
-                let drop = segment.baseline - last.baseline;
-                let below = drop > SAME_LINE * last.size;
-                let near = drop <= BLOCK_LINE_SPACING * last.size;
-                let overlaps = segment.start < last.end && segment.end > last.start;
-                (below && near && overlaps).then_some((index, drop))
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(index, _)| index);
-        match joins {
-            Some(index) => blocks[index].push(segment),
-            None => blocks.push(vec![segment]),
+            .map(|segment| segment.baseline)
+            .min_by(f64::total_cmp);
+        if let Some(highest) = highest {
+            step(open.len())?;
+            // The same subtraction as `near` below, so a block leaves exactly when no
+            // lower segment could pass that test.
+            open.retain(|index| {
+                blocks
+                    .get(*index)
+                    .and_then(|block| block.last())
+                    .is_some_and(|last| highest - last.baseline <= BLOCK_LINE_SPACING * last.size)
+            });
+        }
+        for segment in line {
+            step(open.len())?;
+            let joins = open
+                .iter()
+                .filter_map(|index| {
+                    let last = blocks.get(*index)?.last()?;
+                    let drop = segment.baseline - last.baseline;
+                    let below = drop > SAME_LINE * last.size;
+                    let near = drop <= BLOCK_LINE_SPACING * last.size;
+                    let overlaps = segment.start < last.end && segment.end > last.start;
+                    (below && near && overlaps).then_some((*index, drop))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(index, _)| index);
+            match joins.and_then(|index| blocks.get_mut(index)) {
+                Some(block) => block.push(segment),
+                None => {
+                    open.push(blocks.len());
+                    blocks.push(vec![segment]);
+                }
+            }
         }
     }
-    blocks.sort_by(|a, b| {
-        a[0].baseline
-            .total_cmp(&b[0].baseline)
-            .then(a[0].start.total_cmp(&b[0].start))
+    blocks.sort_by(|a, b| match (a.first(), b.first()) {
+        (Some(a), Some(b)) => a
+            .baseline
+            .total_cmp(&b.baseline)
+            .then(a.start.total_cmp(&b.start)),
+        _ => std::cmp::Ordering::Equal,
     });
-    blocks
+    Ok(blocks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::pdf_testing::pdf_with_forms;
 
     /// Upright glyphs of a word, 6 units per character, at `x` on baseline `y`.
     fn word(text: &str, x: f64, y: f64, size: f64) -> Vec<Glyph> {
@@ -267,7 +387,7 @@ mod tests {
         glyphs.extend(word("first line", 72.0, 42.0, 12.0));
         glyphs.extend(word("far below", 72.0, 200.0, 12.0));
         assert_eq!(
-            layout_page(glyphs),
+            layout_page(glyphs).unwrap(),
             "first line\nsecond line\n\nfar below\n\n\u{c}"
         );
     }
@@ -277,11 +397,149 @@ mod tests {
         let mut glyphs = word("left", 72.0, 42.0, 12.0);
         glyphs.extend(word("right", 300.0, 42.0, 12.0));
         glyphs.extend(word("left two", 72.0, 62.0, 12.0));
-        assert_eq!(layout_page(glyphs), "left\nleft two\n\nright\n\n\u{c}");
+        assert_eq!(
+            layout_page(glyphs).unwrap(),
+            "left\nleft two\n\nright\n\n\u{c}"
+        );
     }
 
     #[test]
     fn an_empty_page_is_a_form_feed() {
-        assert_eq!(layout_page(Vec::new()), "\u{c}");
+        assert_eq!(layout_page(Vec::new()).unwrap(), "\u{c}");
+    }
+
+    /// The review's input: one glyph per line, lines 3 font sizes apart, so every line
+    /// is a block of its own. Every block used to be compared with every earlier one.
+    #[test]
+    fn many_one_line_blocks_are_laid_out() {
+        let lines = 20_000;
+        let glyphs = (0..lines)
+            .flat_map(|i| word("a", 10.0, 3.0 * i as f64, 1.0))
+            .collect();
+        assert_eq!(
+            layout_page(glyphs).unwrap(),
+            "a\n\n".repeat(lines) + "\u{c}"
+        );
+    }
+
+    /// The layout before open blocks were tracked: every block is a candidate.
+    fn blocks_by_full_scan(lines: Vec<Vec<Segment>>) -> Vec<Vec<String>> {
+        let mut blocks: Vec<Vec<Segment>> = Vec::new();
+        for segment in lines.into_iter().flatten() {
+            let joins = blocks
+                .iter()
+                .enumerate()
+                .filter_map(|(index, block)| {
+                    let last = block.last()?;
+                    let drop = segment.baseline - last.baseline;
+                    let below = drop > SAME_LINE * last.size;
+                    let near = drop <= BLOCK_LINE_SPACING * last.size;
+                    let overlaps = segment.start < last.end && segment.end > last.start;
+                    (below && near && overlaps).then_some((index, drop))
+                })
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(index, _)| index);
+            match joins {
+                Some(index) => blocks[index].push(segment),
+                None => blocks.push(vec![segment]),
+            }
+        }
+        blocks.sort_by(|a, b| {
+            a[0].baseline
+                .total_cmp(&b[0].baseline)
+                .then(a[0].start.total_cmp(&b[0].start))
+        });
+        texts(blocks)
+    }
+
+    fn texts(blocks: Vec<Vec<Segment>>) -> Vec<Vec<String>> {
+        blocks
+            .into_iter()
+            .map(|block| block.into_iter().map(|s| s.text).collect())
+            .collect()
+    }
+
+    /// Crowded pages of mixed sizes, with glyphs slightly off their line's baseline:
+    /// tracking open blocks must group exactly as comparing with every block did.
+    #[test]
+    fn open_block_tracking_matches_the_full_scan() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |range: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % range
+        };
+        for _ in 0..200 {
+            let glyphs: Vec<Glyph> = (0..300)
+                .map(|i| {
+                    let size = [1.0, 4.0, 12.0, 30.0][next(4) as usize];
+                    let start = next(400) as f64;
+                    Glyph {
+                        orientation: 0,
+                        start,
+                        end: start + 0.6 * size,
+                        baseline: next(600) as f64 + next(10) as f64 / 10.0,
+                        size,
+                        text: char::from(b'a' + (i % 26) as u8).to_string(),
+                    }
+                })
+                .collect();
+            let tracked = blocks(segments(lines(glyphs.clone()))).unwrap();
+            assert_eq!(texts(tracked), blocks_by_full_scan(segments(lines(glyphs))));
+        }
+    }
+
+    const SMALL: Limits = Limits {
+        glyphs: 1_000,
+        page_glyphs: 100,
+    };
+
+    #[test]
+    fn a_page_past_its_glyph_budget_is_refused() {
+        let text = "a".repeat(101);
+        let page = format!("BT /F1 12 Tf 72 700 Td ({text}) Tj ET");
+        let pdf = pdf_with_forms(&page, &[]);
+        assert!(matches!(
+            page_texts(&pdf, SMALL),
+            Err(PdfTextError::PageTooDense(100))
+        ));
+        let fits = format!("BT /F1 12 Tf 72 700 Td ({}) Tj ET", "a".repeat(100));
+        let pdf = pdf_with_forms(&fits, &[]);
+        assert_eq!(
+            page_texts(&pdf, SMALL).unwrap(),
+            ["a".repeat(100) + "\n\n\u{c}"]
+        );
+    }
+
+    /// Spaces are not kept but still cost work: a form of spaces drawn many times.
+    #[test]
+    fn a_document_past_its_glyph_budget_is_refused() {
+        let spaces = format!("BT /F1 12 Tf 72 700 Td ({}) Tj ET", " ".repeat(100));
+        let pdf = pdf_with_forms(&"/S Do ".repeat(11), &[("S", &spaces)]);
+        assert!(matches!(
+            page_texts(&pdf, SMALL),
+            Err(PdfTextError::TooManyGlyphs(1_000))
+        ));
+    }
+
+    /// Used to overflow the stack and abort the process.
+    #[test]
+    fn a_self_drawing_form_is_an_error() {
+        let pdf = pdf_with_forms(
+            "/X1 Do",
+            &[("X1", "q BT /F1 12 Tf 72 600 Td (x) Tj ET /X1 Do Q")],
+        );
+        let error = pdf_page_texts(&pdf).unwrap_err();
+        assert_eq!(error.to_string(), "a form XObject draws itself");
+    }
+
+    #[test]
+    fn text_inside_forms_is_read() {
+        let pdf = pdf_with_forms(
+            "BT /F1 12 Tf 72 700 Td (page) Tj ET /X1 Do",
+            &[("X1", "BT /F1 12 Tf 72 600 Td (form) Tj ET")],
+        );
+        assert_eq!(pdf_page_texts(&pdf).unwrap(), ["page\n\nform\n\n\u{c}"]);
     }
 }

@@ -21,6 +21,7 @@ mod office;
 mod pdf_enrich;
 mod pptx_enrich;
 mod qrcode;
+mod sheet_extent;
 mod sheets;
 mod sigma;
 mod sigma_queries;

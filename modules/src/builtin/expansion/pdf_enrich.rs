@@ -143,4 +143,14 @@ mod tests {
             "Couldn't fetch attachment (JSON 'data' is empty). Are you using the 'Query enrichment' action?"
         );
     }
+
+    /// A form that draws itself used to overflow the stack and abort the server.
+    #[tokio::test]
+    async fn a_self_drawing_form_is_reported() {
+        let pdf = crate::parse::pdf_testing::pdf_with_forms("/X1 Do", &[("X1", "/X1 Do")]);
+        assert_eq!(
+            reported(query(&PdfEnrich::new(), body(&pdf)).await),
+            "Couldn't analyze file as PDF. Error was: a form XObject draws itself"
+        );
+    }
 }

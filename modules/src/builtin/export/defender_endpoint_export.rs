@@ -6,7 +6,7 @@ use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::envelope::{config_value, envelopes, field};
+use super::envelope::{config_value, envelopes, field, one_line};
 use super::export_answer;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
@@ -87,9 +87,7 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
             }
             let value = field(attribute, "value", NAME)?;
             if let Some(query) = kql(&attribute_type, &value, &period) {
-                // One query per line: a newline in a value or in Period becomes a
-                // space, over the whole query, as the reference flattens it.
-                output.push_str(&query.replace('\n', " "));
+                output.push_str(&one_line(&query));
                 output.push('\n');
             }
         }

@@ -31,6 +31,25 @@ pub(super) fn csv_cell(value: &Value) -> String {
     }
 }
 
+/// A required attribute field as a CSV field (see `csv_cell`); a missing one is a
+/// failure, as the reference's `attribute[key]` is.
+pub(super) fn csv_field(
+    attribute: &Map<String, Value>,
+    key: &str,
+    module: &str,
+) -> Result<String, ModuleError> {
+    attribute
+        .get(key)
+        .map(csv_cell)
+        .ok_or_else(|| ModuleError::internal(format!("{module}: an attribute has no {key}")))
+}
+
+/// A query on one output line: the reference flattens every newline of the whole query
+/// (from a value or from the Period setting) into a space.
+pub(super) fn one_line(query: &str) -> String {
+    query.replace('\n', " ")
+}
+
 /// One event in the envelope layout.
 pub(super) struct Envelope<'a> {
     pub raw: &'a Map<String, Value>,
@@ -154,6 +173,24 @@ mod tests {
         assert_eq!(csv_cell(&json!(12345)), "12345");
         assert_eq!(csv_cell(&json!(true)), "True");
         assert_eq!(csv_cell(&json!("x")), "x");
+    }
+
+    #[test]
+    fn csv_fields_are_required() {
+        let attribute = json!({"value": null, "comment": 7});
+        let attribute = attribute.as_object().unwrap();
+        assert_eq!(csv_field(attribute, "value", "m").unwrap(), "");
+        assert_eq!(csv_field(attribute, "comment", "m").unwrap(), "7");
+        let missing = csv_field(attribute, "type", "m").unwrap_err();
+        assert!(
+            missing.to_string().contains("m: an attribute has no type"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn queries_are_flattened_to_one_line() {
+        assert_eq!(one_line("a\nb\n\nc"), "a b  c");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use app::{ModuleDescriptor, ModuleType};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::envelope::{crlf_csv, csv_cell, envelopes, field};
+use super::envelope::{crlf_csv, csv_cell, csv_field, envelopes, field};
 use super::export_answer;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
@@ -59,9 +59,7 @@ fn export(request: &QueryRequest) -> Result<String, ModuleError> {
                 continue;
             };
             let comment = attribute.get("comment").map(csv_cell).unwrap_or_default();
-            let value = attribute.get("value").map(csv_cell).ok_or_else(|| {
-                ModuleError::internal(format!("{NAME}: an attribute has no value"))
-            })?;
+            let value = csv_field(attribute, "value", NAME)?;
             records.push(vec![value, itype.to_owned(), comment]);
         }
     }

@@ -292,8 +292,7 @@ fn rdata_values(rdata: &Value) -> Result<Vec<String>, PyError> {
 }
 
 fn to_json(object: ObjectBuilder, extra: Map<String, Value>) -> Result<Value, ModuleError> {
-    let mut value =
-        serde_json::to_value(object.build()).map_err(|e| ModuleError::internal(e.to_string()))?;
+    let mut value = object.build_json()?;
     if let Some(map) = value.as_object_mut() {
         map.extend(extra);
     }
@@ -324,8 +323,10 @@ fn cof_object(entry: &Value) -> Result<Value, ModuleError> {
     add(&mut object, "raw_rdata", &json!(raw), None).map_err(pe)?;
     let first = item(entry, "time_first").map_err(pe)?;
     add(&mut object, "time_first", first, None).map_err(pe)?;
+    keep_float_time(&mut object, "time_first", first);
     let last = item(entry, "time_last").map_err(pe)?;
     add(&mut object, "time_last", last, None).map_err(pe)?;
+    keep_float_time(&mut object, "time_last", last);
     let mut extra = Map::new();
     if let Some(seen) = seen_time(first) {
         extra.insert("first_seen".into(), json!(seen));
@@ -338,26 +339,14 @@ fn cof_object(entry: &Value) -> Result<Value, ModuleError> {
             add(&mut object, key, value, None).map_err(pe)?;
         }
     }
-    let mut json = to_json(object, extra)?;
-    keep_float_times(&mut json, first, last);
-    Ok(json)
+    to_json(object, extra)
 }
 
 /// pymisp stores a float `time_first`/`time_last` as the number it was given (an integer
 /// becomes text like every other value).
-fn keep_float_times(object: &mut Value, first: &Value, last: &Value) {
-    let Some(attributes) = object.get_mut("Attribute").and_then(Value::as_array_mut) else {
-        return;
-    };
-    for attribute in attributes {
-        let source = match attribute["object_relation"].as_str() {
-            Some("time_first") => first,
-            Some("time_last") => last,
-            _ => continue,
-        };
-        if source.as_number().is_some_and(|n| n.is_f64()) {
-            attribute["value"] = source.clone();
-        }
+fn keep_float_time(object: &mut ObjectBuilder, relation: &str, source: &Value) {
+    if source.as_number().is_some_and(|n| n.is_f64()) {
+        object.keep_last_value(relation, source.clone());
     }
 }
 

@@ -52,7 +52,10 @@ pub(super) fn maps_onto_samples(data: &[u8], layout: Layout, channels: usize) ->
     let channels = channels.max(1);
     if layout.complex && layout.fixed_point {
         let components = data.len() / layout.component_size;
-        components.is_multiple_of(2 * channels)
+        // A channel count past usize::MAX / 2 cannot divide any real data length.
+        channels
+            .checked_mul(2)
+            .is_some_and(|pair| components.is_multiple_of(pair))
     } else {
         let sample_size = layout.component_size * if layout.complex { 2 } else { 1 };
         (data.len() / sample_size).is_multiple_of(channels)
@@ -108,6 +111,9 @@ mod tests {
         assert!(!maps_onto_samples(&[1, 2, 3], ci16, 1));
         assert!(!maps_onto_samples(&[0; 6], ci16, 1));
         assert!(!maps_onto_samples(&[0; 4], ci16, 2));
+        // 2 * channels used to overflow (a panic in debug builds).
+        assert!(!maps_onto_samples(&[0; 8], ci16, usize::MAX));
+        assert!(!maps_onto_samples(&[0; 8], ci16, usize::MAX / 2 + 1));
         let cf32 = layout("cf32_le").unwrap();
         assert!(maps_onto_samples(&[0; 12], cf32, 1));
     }

@@ -163,6 +163,11 @@ fn expand_recording(object: &Map<String, Value>) -> Result<Value, ModuleError> {
     for (key, relation, kind) in GLOBAL_FIELDS {
         if let Some(value) = global.get(key) {
             expanded.add_attribute(relation, new_attribute(kind, text(value)));
+            // pymisp keeps a float metadata value (`core:sample_rate` 1000000.0) as a
+            // JSON number, where integers and text become strings.
+            if value.as_number().is_some_and(serde_json::Number::is_f64) {
+                expanded.keep_last_value(relation, value.clone());
+            }
         }
     }
     link_to(&mut expanded, object);
@@ -184,31 +189,7 @@ fn expand_recording(object: &Map<String, Value>) -> Result<Value, ModuleError> {
         "waterfall-plot",
         attachment(&plot_name, &picture, "Waterfall plot of the recording"),
     );
-    let mut answer = json!({"results": StandardResults { attributes: Vec::new(), objects: vec![expanded.build()] }});
-    keep_float_values(&mut answer, global);
-    Ok(answer)
-}
-
-/// pymisp keeps a float metadata value (`core:sample_rate` 1000000.0) as a JSON number in
-/// the attribute, where integers and text become strings; the answer does the same.
-fn keep_float_values(answer: &mut Value, global: &Map<String, Value>) {
-    let Some(attributes) = answer
-        .pointer_mut("/results/Object/0/Attribute")
-        .and_then(Value::as_array_mut)
-    else {
-        return;
-    };
-    for attribute in attributes {
-        let relation = attribute.get("object_relation").and_then(Value::as_str);
-        let float = GLOBAL_FIELDS
-            .iter()
-            .find(|(_, name, _)| Some(*name) == relation)
-            .and_then(|(key, _, _)| global.get(*key))
-            .filter(|value| value.as_number().is_some_and(serde_json::Number::is_f64));
-        if let Some(float) = float {
-            attribute["value"] = float.clone();
-        }
-    }
+    Ok(json!({"results": {"Object": [expanded.build_json()?]}}))
 }
 
 #[async_trait]

@@ -187,29 +187,60 @@ fn metadata_with_sha512(datatype: &str, sha512: &str) -> Vec<u8> {
     serde_json::to_vec(&meta).unwrap()
 }
 
+/// The waterfall attachment of an answer, decoded: (width, height, RGB pixels).
+fn waterfall_of(answer: &Value) -> (u32, u32, Vec<u8>) {
+    let plot = answer["results"]["Object"][0]["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object_relation"] == "waterfall-plot")
+        .expect("a waterfall-plot attribute");
+    assert_eq!(plot["type"], "attachment");
+    assert_eq!(plot["value"], "keyfob-waterfall.png");
+    let image = unb64(&plot["data"]);
+    assert!(image.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let mut reader = png::Decoder::new(std::io::Cursor::new(image))
+        .read_info()
+        .unwrap();
+    let (width, height) = (reader.info().width, reader.info().height);
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(pixels.len(), width as usize * height as usize * 3);
+    (width, height, pixels)
+}
+
+/// The brightest viridis colour, drawn where the spectrum peaks.
+const PEAK: [u8; 3] = [253, 231, 37];
+
+/// The reference plots all three (its matplotlib figure is 1000x400; ours is one row
+/// per FFT block, see docs/differences.md). Each picture must show its signal: the
+/// tone at +1/4 of the band (bin 768).
 #[tokio::test]
 async fn reference_cases_short_i8_and_checksums() {
     use sha2::{Digest, Sha512};
     let module = SigmfExpand::new();
-    let relations = |answer: &Value| -> Vec<String> {
-        answer["results"]["Object"][0]["Attribute"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["object_relation"].as_str().unwrap().to_owned())
-            .collect()
+    let peak_at = |answer: &Value, column: usize| {
+        let (width, height, pixels) = waterfall_of(answer);
+        assert_eq!((width, height), (1024, 1));
+        assert_eq!(pixels[column * 3..column * 3 + 3], PEAK, "peak at {column}");
+        assert_ne!(pixels[100 * 3..100 * 3 + 3], PEAK);
     };
-    // 25 samples, under one FFT block: still plotted (sigmf_rec_small_data).
+    // 25 samples, under one FFT block: padded and still plotted (sigmf_rec_small_data).
     let short = tone_ci16(1)[..100].to_vec();
     let answer = query(&module, recording_object(&metadata("ci16_le"), &short))
         .await
         .unwrap();
-    assert!(relations(&answer).contains(&"waterfall-plot".to_owned()));
-    // `i8` is read as interleaved pairs (sigmf_rec_i8).
-    let answer = query(&module, recording_object(&metadata("i8"), &[3u8; 2048]))
+    peak_at(&answer, 768);
+    // `i8` is read as interleaved pairs (sigmf_rec_i8): the tone as 8-bit I/Q pairs is
+    // one block.
+    let tone_i8: Vec<u8> = tone_ci16(1)
+        .chunks_exact(2)
+        .map(|b| (i16::from_le_bytes([b[0], b[1]]) / 10) as i8 as u8)
+        .collect();
+    let answer = query(&module, recording_object(&metadata("i8"), &tone_i8))
         .await
         .unwrap();
-    assert!(relations(&answer).contains(&"waterfall-plot".to_owned()));
+    peak_at(&answer, 768);
     // core:sha512 must be the data's digest (sigmf_rec_sha_ok, sigmf_rec_sha_bad).
     let data = tone_ci16(1);
     let digest: String = Sha512::digest(&data)
@@ -220,12 +251,33 @@ async fn reference_cases_short_i8_and_checksums() {
     let answer = query(&module, recording_object(&good, &data))
         .await
         .unwrap();
-    assert!(relations(&answer).contains(&"sha512".to_owned()));
+    let sha512 = answer["results"]["Object"][0]["Attribute"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["object_relation"] == "sha512")
+        .expect("a sha512 attribute");
+    assert_eq!(
+        (&sha512["type"], &sha512["value"]),
+        (&json!("text"), &json!(digest))
+    );
+    peak_at(&answer, 768);
     let bad = metadata_with_sha512("ci16_le", &"0".repeat(128));
     assert_eq!(
         reported(query(&module, recording_object(&bad, &data)).await),
         NOT_SIGMF
     );
+}
+
+/// The reference's answer for a channel count of u64::MAX (`2 * channels` used to
+/// overflow and panic).
+#[tokio::test]
+async fn a_huge_channel_count_is_not_a_sigmf_file() {
+    let mut meta: Value = serde_json::from_slice(&metadata("ci16_le")).unwrap();
+    meta["global"]["core:num_channels"] = json!(u64::MAX);
+    let meta = serde_json::to_vec(&meta).unwrap();
+    let answer = query(&SigmfExpand::new(), recording_object(&meta, &[0; 8])).await;
+    assert_eq!(reported(answer), NOT_SIGMF);
 }
 
 #[tokio::test]
