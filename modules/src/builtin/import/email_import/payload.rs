@@ -5,7 +5,7 @@
 
 use mail_parser::{MessagePart, MimeHeaders};
 
-use super::unstructured::decode_charset;
+use super::codec::decode_charset;
 use crate::parse::python_base64::decode_b;
 
 /// The declared `Content-Transfer-Encoding`, lower-cased and trimmed.
