@@ -29,6 +29,11 @@ pub fn python_int(value: &Value) -> Option<i128> {
 
 /// Python `int(str)`: surrounding whitespace, one sign, digits with single `_` between them.
 /// Magnitudes are capped near 10^30, far past any bound a caller applies.
+///
+/// Two differences from `str.strip()`/`str.isspace` are deliberate. `int()` does not trim
+/// U+001C..U+001F (CPython 3.11: `int("\x1c1")` raises, though `"\x1c".isspace()`), so
+/// Rust's whitespace is the right set here. And `int()` also takes non-ASCII decimal
+/// digits (`int("１５") == 15`); they are refused here, as no caller has met one.
 pub fn python_int_text(text: &str) -> Option<i128> {
     let trimmed = text.trim();
     let (negative, digits) = match trimmed.as_bytes().first()? {
@@ -102,10 +107,15 @@ pub fn python_ipv6_text(address: Ipv6Addr) -> String {
     }
 }
 
-/// Python's `str.strip()` without arguments, whose whitespace also counts the ASCII
-/// separators U+001C to U+001F that Rust does not.
+/// Python's `str.isspace` for one character: Unicode whitespace plus the ASCII separators
+/// U+001C to U+001F, which Rust does not count.
+pub fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` without arguments.
 pub fn python_strip(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+    text.trim_matches(is_python_space)
 }
 
 /// Python's `repr()` of a string: single quotes unless the text holds a single quote and
@@ -288,6 +298,8 @@ mod tests {
         assert_eq!(python_int(&json!(true)), Some(1));
         assert_eq!(python_int(&json!(" -1_000 ")), Some(-1000));
         assert_eq!(python_int(&json!("1.5")), None);
+        assert_eq!(python_int(&json!("\u{1c}1\u{1f}")), None);
+        assert_eq!(python_int(&json!("\u{a0}1\u{3000}")), Some(1));
         assert_eq!(python_int(&json!(null)), None);
         assert_eq!(
             python_int(&json!("0000000000000000000000000000000000007")),

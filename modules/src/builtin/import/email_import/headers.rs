@@ -9,6 +9,7 @@
 
 use mail_parser::{Addr, Address, HeaderValue, MessagePart};
 
+use super::codec::quote;
 use super::date::{self, MailDate};
 use super::{mime_params, unstructured};
 
@@ -157,10 +158,6 @@ fn render_addr(addr: &Addr<'_>, bare: bool) -> String {
 
 fn needs_quotes(text: &str, specials: &str) -> bool {
     text.chars().any(|c| specials.contains(c))
-}
-
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn render_address(address: &Address<'_>, bare: bool) -> String {

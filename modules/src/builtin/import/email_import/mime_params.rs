@@ -5,8 +5,9 @@
 //! duplicates dropped. mail-parser lower-cases types and names, so this works on the raw
 //! text.
 
-use mail_parser::decoders::charsets::map::charset_decoder;
+use std::collections::HashMap;
 
+use super::codec::{decode_charset, percent_decode, quote};
 use super::unstructured;
 
 /// One parameter as written: `name`, its RFC 2231 section, whether it is extended
@@ -85,39 +86,22 @@ fn parse_param(text: &str) -> Option<Param> {
     })
 }
 
-/// `%XX` escapes of an extended value to bytes.
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).and_then(|b| hex(*b)),
-                bytes.get(i + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push((h << 4) | l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
-
 /// The parameters' names and values in first-seen order, RFC 2231 sections joined.
 fn params(text: &str) -> Vec<(String, String)> {
+    // Groups in first-seen order, found by name through `index` so that a header with
+    // thousands of distinct parameters is not searched once per parameter.
     let mut grouped: Vec<(String, Vec<Param>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for param in split_outside_quotes(text, ';')
         .into_iter()
         .filter_map(parse_param)
     {
-        match grouped.iter_mut().find(|(name, _)| *name == param.name) {
+        match index.get(&param.name).and_then(|&i| grouped.get_mut(i)) {
             Some((_, list)) => list.push(param),
-            None => grouped.push((param.name.clone(), vec![param])),
+            None => {
+                index.insert(param.name.clone(), grouped.len());
+                grouped.push((param.name.clone(), vec![param]));
+            }
         }
     }
     grouped
@@ -125,7 +109,10 @@ fn params(text: &str) -> Vec<(String, String)> {
         .map(|(name, mut list)| {
             list.sort_by_key(|p| p.section.unwrap_or(0));
             // A repeated plain parameter: the first one counts.
-            if !list[0].extended && list.len() > 1 && list[1].section.unwrap_or(0) == 0 {
+            if let [first, second, ..] = &list[..]
+                && !first.extended
+                && second.section.unwrap_or(0) == 0
+            {
                 list.truncate(1);
             }
             let mut charset = String::new();
@@ -148,17 +135,9 @@ fn params(text: &str) -> Vec<(String, String)> {
                     bytes.extend_from_slice(param.value.as_bytes());
                 }
             }
-            let value = match charset_decoder(charset.as_bytes()).filter(|_| !charset.is_empty()) {
-                Some(decode) if !charset.eq_ignore_ascii_case("utf-8") => decode(&bytes),
-                _ => String::from_utf8_lossy(&bytes).into_owned(),
-            };
-            (name, value)
+            (name, decode_charset(&charset, &bytes))
         })
         .collect()
-}
-
-fn quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// The header text of an unfolded `Content-Type` or `Content-Disposition` value.
@@ -229,6 +208,15 @@ mod tests {
             ("text/plain;", "text/plain;"),
             ("text/plain ;", "text/plain ;"),
             ("text", "text"),
+            // Python reads an ASCII value strictly: other bytes become U+FFFD.
+            (
+                "text/plain; name*=us-ascii''%E9.txt",
+                "text/plain; name=\"\u{fffd}.txt\"",
+            ),
+            (
+                "text/plain; name*=latin1''%E9.txt",
+                "text/plain; name=\"\u{e9}.txt\"",
+            ),
             (
                 "multipart/mixed\tboundary=\"boundary\"",
                 "multipart/mixed\tboundary=\"boundary\"",
@@ -249,5 +237,22 @@ mod tests {
         ] {
             assert_eq!(render(value), expected, "{value}");
         }
+    }
+
+    /// Thousands of distinct parameters (a hostile header): each is kept once, in the
+    /// order written, and a repeated one still keeps its first value.
+    #[test]
+    fn many_parameters_keep_their_order() {
+        let names: Vec<String> = (0..5000).map(|i| format!("p{i}")).collect();
+        let mut value = String::from("text/plain");
+        for name in &names {
+            value.push_str(&format!("; {name}=v"));
+        }
+        value.push_str("; p0=again");
+        let expected: Vec<String> = names.iter().map(|n| format!("{n}=\"v\"")).collect();
+        assert_eq!(
+            render(&value),
+            format!("text/plain; {}", expected.join("; "))
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! attachments (optionally unzipped), url objects for links in its body, and dependent
 //! email objects for messages attached to it.
 
+mod codec;
 mod date;
 mod files;
 mod headers;

@@ -5,7 +5,7 @@
 
 use mail_parser::{MessagePart, MimeHeaders};
 
-use super::unstructured::decode_charset;
+use super::codec::decode_charset;
 use crate::parse::python_base64::decode_b;
 
 /// The declared `Content-Transfer-Encoding`, lower-cased and trimmed.
@@ -26,23 +26,18 @@ fn transfer_encoding(part: &MessagePart<'_>, raw: &[u8]) -> Option<String> {
 /// Splits like Python's `bytes.splitlines`: at `\n`, `\r` and `\r\n`.
 fn lines(data: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < data.len() {
-        match data[i] {
-            b'\r' | b'\n' => {
-                out.push(&data[start..i]);
-                if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if start < data.len() {
-        out.push(&data[start..]);
+    let mut rest = data;
+    while !rest.is_empty() {
+        let end = rest
+            .iter()
+            .position(|b| matches!(b, b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        let (line, after) = rest.split_at(end);
+        out.push(line);
+        rest = match after {
+            [b'\r', b'\n', tail @ ..] | [_, tail @ ..] => tail,
+            [] => &[],
+        };
     }
     out
 }
@@ -77,33 +72,39 @@ fn a2b_uu(line: &[u8]) -> Option<Vec<u8>> {
         .then_some(out)
 }
 
-/// Python's `_decode_uu`: the lines between `begin <octal mode> …` and `end`.
+/// Whether `line` opens uuencoded data: `begin`, an octal file mode, then the file name.
+fn is_begin_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"begin ").is_some_and(|rest| {
+        let mode = rest.split(|b| *b == b' ').next().unwrap_or_default();
+        !mode.is_empty() && mode.iter().all(|b| (b'0'..=b'7').contains(b))
+    })
+}
+
+/// One data line. Some encoders append junk after the data, so a line that does not
+/// decode as it is gets cut to the length its first character declares: that character
+/// plus four characters for every three bytes, rounded up.
+fn data_line(line: &[u8]) -> Option<Vec<u8>> {
+    a2b_uu(line).or_else(|| {
+        let (&length, _) = line.split_first()?;
+        let declared = usize::from(length.wrapping_sub(b' ') & 0o77);
+        let encoded_len = 1 + (declared * 4).div_ceil(3);
+        a2b_uu(line.get(..encoded_len).unwrap_or(line))
+    })
+}
+
+/// The data of a uuencoded body: the lines after the first `begin` line, up to `end` (or
+/// the end of the body). `None`, as Python raises, without a `begin` line, for a blank
+/// line inside the data (truncated input), or for a line that does not decode.
 fn decode_uu(encoded: &[u8]) -> Option<Vec<u8>> {
     let all = lines(encoded);
-    let mut iter = all.into_iter();
-    iter.by_ref().find(|line| {
-        line.strip_prefix(b"begin ").is_some_and(|rest| {
-            let mode = rest.split(|b| *b == b' ').next().unwrap_or_default();
-            !mode.is_empty() && mode.iter().all(|b| (b'0'..=b'7').contains(b))
-        })
-    })?;
+    let begin = all.iter().position(|line| is_begin_line(line))?;
+    let data = all.get(begin + 1..).unwrap_or_default();
     let mut out = Vec::new();
-    for line in iter {
+    for line in data.iter().take_while(|line| line.trim_ascii() != b"end") {
         if line.is_empty() {
             return None;
         }
-        if line.trim_ascii() == b"end" {
-            break;
-        }
-        let decoded = match a2b_uu(line) {
-            Some(decoded) => decoded,
-            None => {
-                // Broken encoders: retry with as many characters as the length says.
-                let wanted = (usize::from(line[0].wrapping_sub(b' ') & 0o77) * 4 + 5) / 3;
-                a2b_uu(&line[..wanted.min(line.len())])?
-            }
-        };
-        out.extend(decoded);
+        out.extend(data_line(line)?);
     }
     Some(out)
 }
@@ -142,6 +143,22 @@ mod tests {
         assert_eq!(decode_uu(encoded).as_deref(), Some(&b"hello world\n"[..]));
     }
 
+    /// Outputs of Python 3.11's `email.message._decode_uu` for the same inputs.
+    #[test]
+    fn uuencoded_edge_cases_as_python_reads_them() {
+        let junk_after_data = b"begin 644 hello.txt\n,:&5L;&\\@=V]R;&0*XYZ\n`\nend\n";
+        assert_eq!(
+            decode_uu(junk_after_data).as_deref(),
+            Some(&b"hello world\n"[..])
+        );
+        let no_end = b"begin 644 x\n,:&5L;&\\@=V]R;&0*\n";
+        assert_eq!(decode_uu(no_end).as_deref(), Some(&b"hello world\n"[..]));
+        let bad_mode_first = b"begin 64x x\nbegin 600 y\n#86)C\nend\n";
+        assert_eq!(decode_uu(bad_mode_first).as_deref(), Some(&b"abc"[..]));
+        assert_eq!(decode_uu(b"begin 644 x\n#86)C\n\nend\n"), None);
+        assert_eq!(decode_uu(b"begin 644 x\n#8~)C\nend\n"), None);
+    }
+
     #[test]
     fn uuencode_without_begin_is_refused() {
         assert_eq!(decode_uu(b"no begin here\n"), None);
@@ -151,5 +168,8 @@ mod tests {
     #[test]
     fn python_line_splitting() {
         assert_eq!(lines(b"a\r\nb\rc\nd"), vec![&b"a"[..], b"b", b"c", b"d"]);
+        assert_eq!(lines(b"a\n\n\r\rb\n"), vec![&b"a"[..], b"", b"", b"", b"b"]);
+        assert_eq!(lines(b"\n"), vec![&b""[..]]);
+        assert!(lines(b"").is_empty());
     }
 }

@@ -409,6 +409,45 @@ async fn lenient_dates_are_read_as_python_reads_them() {
     }
 }
 
+/// A zone of `i64::MAX` (review finding 1.10) used to overflow while being turned into
+/// seconds. The date is now refused and kept as written, as Python keeps any date whose
+/// zone is out of range; for this one the reference itself fails with an OverflowError.
+#[tokio::test]
+async fn an_oversized_zone_is_kept_as_written() {
+    let mail = b"From: a@b.c\nTo: d@e.f\nSubject: x\nDate: Mon, 15 Jan 2024 10:00:00 +9223372036854775807\n\nbody\n";
+    let answer = import(mail, json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(
+        values_of(email, "header"),
+        [
+            "From: a@b.c\nTo: d@e.f\nSubject: x\nDate: Mon, 15 Jan 2024 10:00:00 +9223372036854775807"
+        ]
+    );
+    assert!(values_of(email, "send-date").is_empty());
+    assert_eq!(values_of(email, "subject"), ["x"]);
+}
+
+/// Hostile headers that used to take quadratic time: many `=?` openings in a Subject and
+/// many distinct MIME parameters. Both are answered in full, as Python renders them.
+#[tokio::test]
+async fn hostile_headers_are_answered() {
+    let subject = "=?a ".repeat(20_000);
+    let params: String = (0..5000).map(|i| format!("; p{i}=v")).collect();
+    let mail =
+        format!("From: a@b.c\nSubject: {subject}\nContent-Type: text/plain{params}\n\nbody\n");
+    let answer = import(mail.as_bytes(), json!({})).await;
+    let email = &objects(&answer)[0];
+    assert_eq!(values_of(email, "subject"), [subject.trim_end()]);
+    // The header line keeps the trailing blank; the subject attribute is stripped.
+    let rendered: String = (0..5000).map(|i| format!("; p{i}=\"v\"")).collect();
+    assert_eq!(
+        values_of(email, "header"),
+        [format!(
+            "From: a@b.c\nSubject: {subject}\nContent-Type: text/plain{rendered}"
+        )]
+    );
+}
+
 /// Python keeps tabs, runs of spaces and the indent of folded lines in header values.
 #[tokio::test]
 async fn blanks_in_header_values_are_kept() {

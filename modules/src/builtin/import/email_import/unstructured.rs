@@ -5,9 +5,9 @@
 
 use std::sync::LazyLock;
 
-use mail_parser::decoders::charsets::map::charset_decoder;
 use regex::Regex;
 
+use super::codec::{decode_charset, decode_q};
 use crate::parse::python_base64::decode_b;
 
 /// What one piece of the value is.
@@ -36,25 +36,62 @@ enum NotEncoded {
     Invalid,
 }
 
-/// `=?charset?cte?text?=` at the start of `value`: its decoded text and the rest.
-fn encoded_word(value: &str) -> Result<(String, &str), NotEncoded> {
-    let inner = &value[2..];
-    let Some(close) = inner.find("?=") else {
-        return Err(NotEncoded::Unterminated);
-    };
-    let mut word = &inner[..close];
-    let mut rest = &inner[close + 2..];
-    // "=?utf-8?q?=3D?=": the "?=" found first was the q-encoded "=3D", not the end.
-    let bytes = rest.as_bytes();
-    if bytes.len() > 1
-        && bytes[0].is_ascii_hexdigit()
-        && bytes[1].is_ascii_hexdigit()
-        && word.matches('?').count() < 2
+/// The first `n` question marks of `text`, stopping at the first one that closes a word
+/// (is followed by `=`). Scanning stops there, so a header full of `=?` tokens is read in
+/// linear time rather than searching to its end from every token.
+fn question_marks(text: &str, n: usize) -> Vec<(usize, bool)> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::with_capacity(n);
+    let mut from = 0;
+    while found.len() < n
+        && let Some(i) = text.get(from..).and_then(|t| t.find('?')).map(|i| from + i)
     {
-        let end = rest.find("?=").map_or(rest.len(), |i| i);
-        word = &inner[..close + 2 + end];
-        rest = rest.get(end + 2..).unwrap_or("");
+        let closes = bytes.get(i + 1) == Some(&b'=');
+        found.push((i, closes));
+        if closes {
+            break;
+        }
+        from = i + 1;
     }
+    found
+}
+
+fn starts_with_hex_pair(text: &str) -> bool {
+    matches!(text.as_bytes(), [a, b, ..] if a.is_ascii_hexdigit() && b.is_ascii_hexdigit())
+}
+
+/// `=?charset?cte?text?=` at the start of `value`: its decoded text and the rest.
+/// `closed_later` tells whether a `?=` follows the opening `=?` anywhere in the header.
+///
+/// Python takes the first `?=` as the end and then needs exactly two `?` before it, so
+/// only the first three question marks matter: the word closes at the third one, or at
+/// the second one when a `=XX` escape follows it (`=?utf-8?q?=3D?=`, where the `?=` found
+/// first opens the escape). Any other shape is malformed.
+fn encoded_word(value: &str, closed_later: bool) -> Result<(String, &str), NotEncoded> {
+    let inner = value.get(2..).unwrap_or_default();
+    // The positions come from `find`, so these slices are in bounds; `get` keeps it so.
+    let before = |i: usize| inner.get(..i).unwrap_or_default();
+    let after = |i: usize| inner.get(i + 2..).unwrap_or_default();
+    let marks = question_marks(inner, 3);
+    let (word, rest) = match marks[..] {
+        [(_, false), (_, false), (close, true)] => (before(close), after(close)),
+        [(_, false), (close, true)] if starts_with_hex_pair(after(close)) => {
+            // The text runs from the escape to the next `?=` (or the end of the header),
+            // and may not hold another question mark.
+            let text = after(close);
+            match question_marks(text, 1)[..] {
+                [] => (inner, ""),
+                [(end, true)] => (
+                    before(close + 2 + end),
+                    text.get(end + 2..).unwrap_or_default(),
+                ),
+                _ => return Err(NotEncoded::Invalid),
+            }
+        }
+        _ if closed_later => return Err(NotEncoded::Invalid),
+        _ => return Err(NotEncoded::Unterminated),
+    };
+    // Exactly two question marks are left in `word`.
     let parts: Vec<&str> = word.split('?').collect();
     let [charset, cte, text] = parts[..] else {
         return Err(NotEncoded::Invalid);
@@ -74,42 +111,6 @@ fn encoded_word(value: &str) -> Result<(String, &str), NotEncoded> {
         _ => return Err(NotEncoded::Invalid),
     };
     Ok((decode_charset(charset, &bytes), rest))
-}
-
-/// The `Q` encoding: `_` is a space, `=XX` a byte; anything else stays.
-fn decode_q(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let escaped = (text[i] == b'=')
-            .then(|| Some((hex(*text.get(i + 1)?)?, hex(*text.get(i + 2)?)?)))
-            .flatten();
-        match (text[i], escaped) {
-            (_, Some((high, low))) => {
-                out.push((high << 4) | low);
-                i += 3;
-                continue;
-            }
-            (b'_', None) => out.push(b' '),
-            (byte, None) => out.push(byte),
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Decodes with the word's charset; an unknown one (or none) leaves the bytes as UTF-8
-/// with replacement characters, which is what Python's surrogate escapes end up as.
-pub(super) fn decode_charset(charset: &str, bytes: &[u8]) -> String {
-    let lower = charset.to_ascii_lowercase();
-    if matches!(lower.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii" | "") {
-        return String::from_utf8_lossy(bytes).into_owned();
-    }
-    match charset_decoder(charset.as_bytes()) {
-        Some(decode) => decode(bytes),
-        None => String::from_utf8_lossy(bytes).into_owned(),
-    }
 }
 
 /// Non-ASCII bytes stand for themselves until the end, as Python's surrogate escapes do:
@@ -150,6 +151,9 @@ pub fn decode(value: &str) -> String {
 pub fn decode_raw(raw: &[u8]) -> String {
     let value = escape(raw);
     let value = value.as_str();
+    // Where the last `?=` is: an `=?` after it cannot open a word, and knowing that
+    // spares a search to the end of the header from every such token.
+    let last_close = value.rfind("?=");
     let mut pieces: Vec<(Kind, String)> = Vec::new();
     let mut rest = value;
     while !rest.is_empty() {
@@ -161,7 +165,9 @@ pub fn decode_raw(raw: &[u8]) -> String {
         }
         let mut valid_word = true;
         if rest.starts_with("=?") {
-            match encoded_word(rest) {
+            let offset = value.len() - rest.len();
+            let closed_later = last_close.is_some_and(|close| close >= offset + 2);
+            match encoded_word(rest, closed_later) {
                 Ok((text, after)) => {
                     // Blanks between two encoded words are not part of the text.
                     let n = pieces.len();
@@ -238,5 +244,26 @@ mod tests {
     fn malformed_words_stay_text() {
         assert_eq!(decode("=?utf-8?x?abc?= tail"), "=?utf-8?x?abc?= tail");
         assert_eq!(decode("=?utf-8?q?never closed"), "=?utf-8?q?never closed");
+    }
+
+    /// Many `=?` tokens without a word among them (a hostile Subject): kept as written,
+    /// and a real word after them is still decoded. Python 3.11 gives the same texts.
+    #[test]
+    fn many_unclosed_openings_stay_text() {
+        let openings = "=?a ".repeat(20_000);
+        assert_eq!(decode(&openings), openings);
+        let closed_at_end = format!("{openings}?=");
+        assert_eq!(decode(&closed_at_end), closed_at_end);
+        assert_eq!(
+            decode(&format!("{openings}=?utf-8?q?x?=")),
+            format!("{openings}x")
+        );
+    }
+
+    /// The `?=` of a `=XX` escape right after the encoding letter does not end the word.
+    #[test]
+    fn escapes_after_the_encoding_letter() {
+        assert_eq!(decode("x =?utf-8?q?=3D?= =?utf-8?q?=3Dab c"), "x ==ab c");
+        assert_eq!(decode("=?utf-8?q?a?b?= =?utf-8?q?c?="), "=?utf-8?q?a?b?= c");
     }
 }
