@@ -2,8 +2,8 @@
 //! reference deployment has them: name, size, entropy, four hashes, the bytes as a
 //! malware-sample, the MIME type (pure-magic, the library pymisp uses, with the same
 //! embedded database) and the ssdeep digest. Shared by the imports that carry files
-//! (email attachments, sandbox samples and dropped files). The `pe` objects lief adds for
-//! executables are not produced.
+//! (email attachments, sandbox samples and dropped files). For Windows executables it
+//! also builds the `pe` and `pe-section` objects pymisp adds with lief (`pe.rs`).
 
 use std::sync::LazyLock;
 
@@ -14,21 +14,37 @@ use serde_json::{Value, json};
 use crate::engine::ModuleError;
 use crate::misp::ObjectBuilder;
 
-/// A file object with the object-level comment pymisp serialises.
+mod authentihash;
+mod imphash;
+mod ordinals;
+mod pe;
+mod pe_layout;
+mod section_entropy;
+
+pub use pe::{PeObjects, section_json};
+
+/// A file object with the object-level comment pymisp serialises, and the PE objects
+/// that come with it for a Windows executable.
 pub struct FileObject {
     pub object: app::MispObject,
     pub comment: Option<String>,
+    pub pe: Option<PeObjects>,
 }
 
 impl FileObject {
-    pub fn into_json(self) -> Result<Value, ModuleError> {
+    /// The file object, then its pe and pe-section objects, as the imports list them.
+    pub fn into_json_objects(self) -> Result<Vec<Value>, ModuleError> {
         let mut value = serde_json::to_value(&self.object)
             .map_err(|e| ModuleError::internal(format!("file object: {e}")))?;
         pymisp_file_values(&mut value);
         if let (Some(comment), Some(map)) = (self.comment, value.as_object_mut()) {
             map.insert("comment".to_owned(), Value::String(comment));
         }
-        Ok(value)
+        let mut objects = vec![value];
+        if let Some(pe) = self.pe {
+            objects.extend(pe.into_json()?);
+        }
+        Ok(objects)
     }
 }
 
@@ -62,8 +78,17 @@ pub fn pymisp_file_values(object: &mut Value) {
         if attribute["object_relation"] == "malware-sample" {
             attribute["disable_correlation"] = json!(true);
         }
-        // pymisp keeps the entropy a float, unlike every other value.
-        if attribute["object_relation"] == "entropy"
+    }
+    python_float(object, "entropy");
+}
+
+/// pymisp keeps a float value (the entropies) a JSON number, unlike every other value.
+fn python_float(object: &mut Value, relation: &str) {
+    let Some(attributes) = object.get_mut("Attribute").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for attribute in attributes {
+        if attribute["object_relation"] == relation
             && let Some(number) = attribute["value"]
                 .as_str()
                 .and_then(|v| v.parse::<f64>().ok())
@@ -92,7 +117,7 @@ fn entropy(data: &[u8]) -> f64 {
     result
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -131,15 +156,31 @@ pub fn file_builder(filename: &str, data: &[u8]) -> Result<ObjectBuilder, Module
     Ok(builder)
 }
 
-/// The finished file object, with an optional object-level comment.
+/// pymisp's `make_binary_objects`: the file object under construction and, for a PE,
+/// its pe objects, which the file object already refers to ("includes", "PE indicators").
+pub fn binary_objects(
+    filename: &str,
+    data: &[u8],
+) -> Result<(ObjectBuilder, Option<PeObjects>), ModuleError> {
+    let mut file = file_builder(filename, data)?;
+    let pe = pe::pe_objects(data)?;
+    if let Some(pe) = &pe {
+        file.reference_with_comment(&pe.pe.uuid, "includes", Some("PE indicators"));
+    }
+    Ok((file, pe))
+}
+
+/// The finished file object (with its PE objects), with an optional object-level comment.
 pub fn file_object(
     filename: &str,
     data: &[u8],
     comment: Option<String>,
 ) -> Result<FileObject, ModuleError> {
+    let (file, pe) = binary_objects(filename, data)?;
     Ok(FileObject {
-        object: file_builder(filename, data)?.build(),
+        object: file.build(),
         comment,
+        pe,
     })
 }
 
@@ -171,8 +212,9 @@ mod tests {
         }
         let object = file_object("a.txt", b"hello world\n", None)
             .unwrap()
-            .into_json()
-            .unwrap();
+            .into_json_objects()
+            .unwrap()
+            .remove(0);
         assert_eq!(object["magic_db"], Value::Null);
         assert!(object.as_object().unwrap().contains_key("magic_db"));
         let last: Vec<&Value> = object["Attribute"].as_array().unwrap()[8..]

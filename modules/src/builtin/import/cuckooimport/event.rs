@@ -5,7 +5,7 @@ use app::{MispAttribute, MispObject, ObjectReference};
 use serde_json::{Value, json};
 
 use super::values::attribute_value;
-use crate::builtin::import::binary_file::pymisp_file_values;
+use crate::builtin::import::binary_file::{PeObjects, pymisp_file_values, section_json};
 use crate::engine::ModuleError;
 use crate::misp::{ObjectBuilder, new_attribute, new_uuid};
 
@@ -14,6 +14,8 @@ pub struct Object {
     pub comment: Option<String>,
     /// Attribute uuid → the value as it goes on the wire when it is not text.
     typed: Vec<(String, Value)>,
+    /// Fields pymisp serialises beyond the MISP object's own (a pe object's `sections`).
+    extra: Vec<(String, Value)>,
 }
 
 impl Object {
@@ -22,7 +24,46 @@ impl Object {
             object: builder.builder.build(),
             comment: builder.comment,
             typed: builder.typed,
+            extra: Vec::new(),
         }
+    }
+
+    /// A sample's pe object and its sections, serialised as pymisp serialises them.
+    pub fn from_pe(pe: PeObjects) -> Result<Vec<Self>, ModuleError> {
+        let sections: Vec<Value> = pe
+            .sections
+            .iter()
+            .map(section_json)
+            .collect::<Result<_, _>>()?;
+        let mut objects = vec![Self {
+            object: pe.pe,
+            comment: None,
+            typed: Vec::new(),
+            extra: vec![("sections".to_owned(), Value::Array(sections.clone()))],
+        }];
+        for (object, json) in pe.sections.into_iter().zip(sections) {
+            // The entropy goes out as the float it is in the serialised copy.
+            let typed = object
+                .attributes
+                .iter()
+                .filter(|a| a.object_relation.as_deref() == Some("entropy"))
+                .filter_map(|a| {
+                    let value = json["Attribute"]
+                        .as_array()?
+                        .iter()
+                        .find(|j| j["uuid"] == a.uuid.as_str())?["value"]
+                        .clone();
+                    Some((a.uuid.clone(), value))
+                })
+                .collect();
+            objects.push(Self {
+                object,
+                comment: None,
+                typed,
+                extra: Vec::new(),
+            });
+        }
+        Ok(objects)
     }
 
     pub fn uuid(&self) -> &str {
@@ -67,6 +108,9 @@ impl Object {
         }
         if let (Some(comment), Some(map)) = (self.comment, value.as_object_mut()) {
             map.insert("comment".to_owned(), json!(comment));
+        }
+        if let Some(map) = value.as_object_mut() {
+            map.extend(self.extra);
         }
         Ok(value)
     }

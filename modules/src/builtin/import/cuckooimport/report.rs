@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::event::{Builder, Object};
 use super::values::{NULL, at, list, pairs, py_str, truthy};
-use crate::builtin::import::binary_file::file_builder;
+use crate::builtin::import::binary_file::binary_objects;
 use crate::engine::ModuleError;
 
 /// Types moved to the sample's or dropped file's category.
@@ -127,11 +127,17 @@ impl<'a> Parser<'a> {
         match at(target, "category").as_str() {
             Some("file") => {
                 let name = text_or_empty(at(at(target, "file"), "name"));
-                let mut o = Builder::wrap(file_builder(&name, self.file("binary"))?);
+                let (file, pe) = binary_objects(&name, self.file("binary"))?;
+                let mut o = Builder::wrap(file);
                 o.set_comment("Submitted sample");
                 let mut object = Object::from_builder(o);
-                recategorise(&mut object, "Payload delivery");
+                recategorise(&mut object.object, "Payload delivery");
                 self.objects.push(object);
+                if let Some(mut pe) = pe {
+                    pe.objects_mut()
+                        .for_each(|o| recategorise(o, "Payload delivery"));
+                    self.objects.extend(Object::from_pe(pe)?);
+                }
             }
             Some("url") => {
                 let mut o = Builder::new("url")?;
@@ -327,7 +333,10 @@ impl<'a> Parser<'a> {
         } else {
             filename
         };
-        let mut o = Builder::wrap(file_builder(filename, self.file(&path))?);
+        // The reference builds the PE objects of a dropped file but only adds the file
+        // object, whose reference to its (absent) pe object stays.
+        let (file, _pe) = binary_objects(filename, self.file(&path))?;
+        let mut o = Builder::wrap(file);
         o.set_comment(comment);
         for yara in list(at(entry, "yara")) {
             let text = format!(
@@ -361,7 +370,7 @@ impl<'a> Parser<'a> {
                 |attribute| attribute.category = "Artifacts dropped".to_owned(),
             );
             let mut object = Object::from_builder(o);
-            recategorise(&mut object, "Artifacts dropped");
+            recategorise(&mut object.object, "Artifacts dropped");
             for pid in list(at(dropped, "pids")) {
                 if let Some(index) = self.process_index(pid) {
                     let process = self.objects[index].uuid().to_owned();
@@ -377,7 +386,7 @@ impl<'a> Parser<'a> {
         for (index, buffer) in list(self.section("buffer")).iter().enumerate() {
             let o = self.dropped_object(buffer, &format!("buffer {index}"), "Dropped buffer")?;
             let mut object = Object::from_builder(o);
-            recategorise(&mut object, "Artifacts dropped");
+            recategorise(&mut object.object, "Artifacts dropped");
             self.objects.push(object);
         }
         Ok(())
@@ -398,8 +407,8 @@ fn base64_of(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
 }
 
-fn recategorise(object: &mut Object, category: &str) {
-    for attribute in &mut object.object.attributes {
+fn recategorise(object: &mut app::MispObject, category: &str) {
+    for attribute in &mut object.attributes {
         if FILE_TYPES.contains(&attribute.attribute_type.as_str()) {
             attribute.category = category.to_owned();
         }

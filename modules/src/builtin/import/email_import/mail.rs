@@ -336,7 +336,7 @@ impl<'m, 'x> Importer<'m, 'x> {
                     "includes",
                     Some("Email attachment"),
                 );
-                others.push(file.into_json()?);
+                others.extend(file.into_json_objects()?);
             }
         }
 
