@@ -8,6 +8,7 @@
 pub mod builtin;
 pub mod custom;
 pub mod engine;
+pub mod grouped;
 pub mod misp;
 pub mod parse;
 pub mod pycompat;

@@ -219,8 +219,17 @@ fn closing(out: &mut String, indent: Option<usize>, depth: usize) {
 
 /// Python's `repr()` of a float: the shortest round-trip digits, with an exponent only
 /// below 1e-4 or from 1e16 on, written the way Python writes it (`1e+16`, `1.5e-05`).
+/// This is the crate's one implementation; every module printing a Python float uses it.
 pub fn python_float_repr(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
+    // Rust's Debug writes `NaN`; Python writes `nan`, `inf` and `-inf`.
+    if value.is_nan() {
+        return "nan".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    if value == 0.0 {
+        // Debug keeps the sign: `0.0` and `-0.0`, as Python.
         return format!("{value:?}");
     }
     let scientific = format!("{value:e}");
@@ -284,9 +293,17 @@ mod tests {
             (-2.5e20, "-2.5e+20"),
             (1234567890123456.0, "1234567890123456.0"),
             (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (1e-5, "1e-05"),
+            (123.0, "123.0"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
         ];
         for (value, text) in cases {
-            assert_eq!(python_float_repr(value), text);
+            assert_eq!(python_float_repr(value), text, "{value:e}");
         }
     }
     use serde_json::json;

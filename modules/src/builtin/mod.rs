@@ -10,6 +10,7 @@ mod import;
 mod yara_check;
 mod yara_constants;
 mod yara_regex;
+mod yara_rule_sets;
 mod yara_source;
 mod yara_strings;
 

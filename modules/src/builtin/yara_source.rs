@@ -16,8 +16,10 @@ pub(crate) struct PreparedSource {
     pub escaped_alphabets: Vec<(usize, usize)>,
 }
 
-pub(crate) fn prepare(source: &str) -> PreparedSource {
-    let tokens: Vec<(SyntaxKind, usize, usize)> = Parser::new(source.as_bytes())
+/// The tokens of `source` other than whitespace and comments, as (kind, start, end) byte
+/// offsets, in source order.
+pub(crate) fn significant_tokens(source: &str) -> Vec<(SyntaxKind, usize, usize)> {
+    Parser::new(source.as_bytes())
         .filter_map(|event| match event {
             Event::Token { kind, span }
                 if !matches!(
@@ -29,7 +31,11 @@ pub(crate) fn prepare(source: &str) -> PreparedSource {
             }
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+pub(crate) fn prepare(source: &str) -> PreparedSource {
+    let tokens = significant_tokens(source);
     let mut bytes = source.as_bytes().to_vec();
     let mut rule_wildcards = Vec::new();
     let mut escaped_alphabets = Vec::new();

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use super::stix2_hashes::{BadHash, PathStep, check_hash};
+use crate::grouped::Grouped;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -75,6 +76,7 @@ pub fn check_pattern(pattern: &str) -> Result<(), Vec<PatternProblem>> {
     let mut parser = Parser {
         tokens,
         position: 0,
+        depth: 0,
         comparisons: Vec::new(),
     };
     parser.observation_expressions().map_err(syntax)?;
@@ -94,22 +96,12 @@ pub fn check_pattern(pattern: &str) -> Result<(), Vec<PatternProblem>> {
 /// stix2-patterns collects comparisons per object type (in first-seen order) before
 /// checking them, so that is the order its errors come in.
 fn grouped_by_object_type(comparisons: Vec<Comparison>) -> Vec<Comparison> {
-    let mut types: Vec<String> = Vec::new();
-    for comparison in &comparisons {
-        if !types.contains(&comparison.object_type) {
-            types.push(comparison.object_type.clone());
-        }
-    }
-    let mut grouped = Vec::with_capacity(comparisons.len());
-    for object_type in types {
-        grouped.extend(
-            comparisons
-                .iter()
-                .filter(|c| c.object_type == object_type)
-                .cloned(),
-        );
-    }
-    grouped
+    comparisons
+        .into_iter()
+        .map(|c| (c.object_type.clone(), c))
+        .collect::<Grouped<String, Comparison>>()
+        .into_flat()
+        .collect()
 }
 
 /// `object_type:path OP value`, with the value as written (quotes included).
@@ -350,9 +342,17 @@ fn is_identifier(word: &str) -> bool {
     !KEYWORDS.contains(&word)
 }
 
+/// How many `(` and `[` groups may enclose each other. The parser recurses once per level,
+/// so without a bound a pattern of a few kilobytes overflows the stack and aborts the
+/// whole server. The reference (Python's recursion limit) fails somewhere past 300 levels
+/// with an internal error; real patterns nest a handful.
+const MAX_NESTING: usize = 256;
+
 struct Parser {
     tokens: Vec<Lexeme>,
     position: usize,
+    /// The groups open around the current token.
+    depth: usize,
     comparisons: Vec<Comparison>,
 }
 
@@ -439,17 +439,38 @@ impl Parser {
         Ok(())
     }
 
+    /// Moves past the opening token of a group, parses its content with `inside`, then
+    /// expects `close`; refuses to go deeper than [`MAX_NESTING`] groups.
+    fn group(
+        &mut self,
+        inside: fn(&mut Self) -> Result<(), PatternError>,
+        close: Token,
+        shown: &str,
+    ) -> Result<(), PatternError> {
+        if self.depth >= MAX_NESTING {
+            let found = self.current().raw.clone();
+            return Err(PatternError {
+                column: self.column(),
+                message: format!(
+                    "input '{found}' nests deeper than {MAX_NESTING} levels of brackets"
+                ),
+            });
+        }
+        self.advance();
+        self.depth += 1;
+        let content = inside(self);
+        self.depth -= 1;
+        content?;
+        self.expect(close, shown)
+    }
+
     fn observation_expression(&mut self) -> Result<(), PatternError> {
         match self.peek() {
             Token::LBracket => {
-                self.advance();
-                self.comparison_expression()?;
-                self.expect(Token::RBracket, "']'")?;
+                self.group(Self::comparison_expression, Token::RBracket, "']'")?;
             }
             Token::LParen => {
-                self.advance();
-                self.observation_expressions()?;
-                self.expect(Token::RParen, "')'")?;
+                self.group(Self::observation_expressions, Token::RParen, "')'")?;
             }
             _ => return self.fail("'[' or '('"),
         }
@@ -495,9 +516,7 @@ impl Parser {
 
     fn property_test(&mut self) -> Result<(), PatternError> {
         if *self.peek() == Token::LParen {
-            self.advance();
-            self.comparison_expression()?;
-            return self.expect(Token::RParen, "')'");
+            return self.group(Self::comparison_expression, Token::RParen, "')'");
         }
         if self.keyword("EXISTS") {
             return self.object_path().map(drop);
@@ -753,6 +772,45 @@ mod tests {
         ] {
             assert_eq!(problems(pattern), Vec::<String>::new(), "{pattern}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        // /tmp/rv/deep.json: 20 000 parentheses aborted the server.
+        let in_comparison =
+            |depth: usize| format!("[{}a:b = 1{}]", "(".repeat(depth), ")".repeat(depth));
+        let around_observation =
+            |depth: usize| format!("{}[a:b = 1]{}", "(".repeat(depth), ")".repeat(depth));
+        let refused =
+            "Error found at line 1:256. input '(' nests deeper than 256 levels of brackets";
+        assert_eq!(problems(&in_comparison(10_000)), [refused]);
+        assert_eq!(problems(&around_observation(10_000)), [refused]);
+        // Both kinds of group count towards one limit.
+        let mixed = format!(
+            "{}{}{}",
+            "(".repeat(200),
+            in_comparison(100),
+            ")".repeat(200)
+        );
+        assert_eq!(problems(&mixed), [refused]);
+        // Within the limit the pattern is checked as usual (the reference accepts 320
+        // levels of comparison parentheses, and fails past about 330).
+        assert_eq!(problems(&in_comparison(255)), Vec::<String>::new());
+        assert_eq!(problems(&around_observation(255)), Vec::<String>::new());
+        assert_eq!(problems(&in_comparison(256)), [refused]);
+    }
+
+    #[test]
+    fn many_object_types_are_grouped_in_linear_time() {
+        // 40 000 `[tN:x = 1]` joined by OR took 45 s (20 000 here); the grouping is now a hash index.
+        let pattern = (0..20_000)
+            .map(|i| format!("[t{i}:hashes.MD5 = 'x{i}']"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let found = problems(&pattern);
+        assert_eq!(found.len(), 20_000);
+        assert_eq!(found[0], "'x0' is not a valid MD5 hash");
+        assert_eq!(found[19_999], "'x19999' is not a valid MD5 hash");
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! pycompat), values printed as Python prints them (`True`, `None`, `1e+20`, `['a']`),
 //! and the Jinja2 filters minijinja lacks or writes differently.
 
-use minijinja::value::{Kwargs, Rest, ValueKind, from_args};
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State, Value};
 use serde_json::Value as Json;
 
+use super::jinja_text_filters::add_text_filters;
 use crate::pycompat::{python_float_repr, python_json_dumps, python_repr_str};
 
 pub(super) fn make_pythonic(env: &mut Environment) {
@@ -16,16 +17,12 @@ pub(super) fn make_pythonic(env: &mut Environment) {
     env.add_filter("e", escape);
     env.add_filter("round", round);
     env.add_filter("tojson", tojson);
-    env.add_filter("truncate", truncate);
     env.add_filter("wordcount", wordcount);
-    env.add_filter("center", center);
-    env.add_filter("urlencode", urlencode);
     env.add_filter("striptags", |value: &Value| {
         minijinja_contrib::filters::striptags(python_str(value))
     });
-    env.add_filter("wordwrap", wordwrap);
-    env.add_filter("filesizeformat", filesizeformat);
     env.add_filter("xmlattr", xmlattr);
+    add_text_filters(env);
 }
 
 /// `{{ value }}` as Jinja2 prints it: `str(value)`.
@@ -38,7 +35,7 @@ fn python_formatter(out: &mut Output, state: &State, value: &Value) -> Result<()
 }
 
 /// Python's `str()`: strings as they are, everything else as `repr()`.
-fn python_str(value: &Value) -> String {
+pub(super) fn python_str(value: &Value) -> String {
     match value.as_str() {
         Some(text) => text.to_owned(),
         None if value.is_undefined() => String::new(),
@@ -108,49 +105,108 @@ fn markup_escape(text: &str) -> String {
 
 /// Jinja2's `round(precision=0, method='common')`: Python's `round()`, which rounds an
 /// exact tie to even (`2.5` gives `2.0`); an integer stays an integer with `common`.
+/// `ceil` and `floor` scale by `10**precision`, round, and scale back, as Jinja2 documents.
 fn round(
     value: &Value,
-    precision: Option<i32>,
+    precision: Option<i64>,
     method: Option<String>,
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     let precision = kwargs
-        .get::<Option<i32>>("precision")?
+        .get::<Option<i64>>("precision")?
         .or(precision)
         .unwrap_or(0);
     let method = kwargs.get::<Option<String>>("method")?.or(method);
     kwargs.assert_all_used()?;
-    let method = method.as_deref().unwrap_or("common");
-    if !["common", "ceil", "floor"].contains(&method) {
-        return Err(Error::new(
+    // Past ±400 digits every case below answers as at ±400 (the number unchanged, zero,
+    // or Python's error), so the clamp changes no answer and keeps the arithmetic small.
+    let precision = precision.clamp(-400, 400) as i32;
+    let integer = value.as_i64().filter(|_| value.is_integer());
+    match method.as_deref().unwrap_or("common") {
+        "common" => match integer {
+            Some(integer) => Ok(Value::from(round_integer(integer, precision))),
+            None => Ok(Value::from(round_float(
+                f64::try_from(value.clone())?,
+                precision,
+            ))),
+        },
+        method @ ("ceil" | "floor") => {
+            // An integer scaled up by a power of ten is still whole: Python gives it back
+            // as a float.
+            if let Some(integer) = integer.filter(|_| precision >= 0) {
+                return Ok(Value::from(integer as f64));
+            }
+            let number = f64::try_from(value.clone())?;
+            let whole: fn(f64) -> f64 = if method == "ceil" {
+                f64::ceil
+            } else {
+                f64::floor
+            };
+            scaled_whole(number, precision, whole).map(Value::from)
+        }
+        _ => Err(Error::new(
             ErrorKind::InvalidOperation,
             "method must be common, ceil or floor",
-        ));
+        )),
     }
-    if method == "common"
-        && value.is_integer()
-        && let Some(integer) = value.as_i64()
-    {
-        if precision >= 0 {
-            return Ok(value.clone());
-        }
-        let scale = 10f64.powi(-precision);
-        return Ok(Value::from(
-            ((integer as f64 / scale).round_ties_even() * scale) as i64,
-        ));
+}
+
+/// Python's `round(int, ndigits)`: exact, ties to even; whole for `ndigits >= 0`.
+fn round_integer(integer: i64, precision: i32) -> i128 {
+    if precision >= 0 {
+        return i128::from(integer);
     }
-    let number = f64::try_from(value.clone())?;
-    let scale = 10f64.powi(precision);
-    let rounded = match method {
-        "ceil" => (number * scale).ceil() / scale,
-        "floor" => (number * scale).floor() / scale,
+    // 10^20 is over twice any i64, so everything rounds to zero from there on.
+    let Some(step) = 10i128
+        .checked_pow(precision.unsigned_abs())
+        .filter(|_| precision > -20)
+    else {
+        return 0;
+    };
+    let value = i128::from(integer);
+    let (quotient, remainder) = (value.div_euclid(step), value.rem_euclid(step));
+    let rounds_up = match (2 * remainder).cmp(&step) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => quotient % 2 != 0,
+        std::cmp::Ordering::Less => false,
+    };
+    (quotient + i128::from(rounds_up)) * step
+}
+
+/// Python's `round(float, ndigits)`: the number unchanged past 323 digits (finer than any
+/// double), a zero of its sign below -308 (coarser than any double).
+fn round_float(number: f64, precision: i32) -> f64 {
+    match precision {
+        324.. => number,
+        ..-308 => 0.0 * number,
         // Formatting rounds the exact binary value, ties to even, as Python's round().
-        _ if precision >= 0 => format!("{number:.prec$}", prec = precision as usize)
+        0.. => format!("{number:.prec$}", prec = precision.unsigned_abs() as usize)
             .parse()
             .unwrap_or(number),
-        _ => (number * scale).round_ties_even() / scale,
-    };
-    Ok(Value::from(rounded))
+        _ => {
+            let scale = 10f64.powi(precision);
+            (number * scale).round_ties_even() / scale
+        }
+    }
+}
+
+/// `whole(number * 10**precision) / 10**precision`, with Python's errors where the power
+/// of ten does not fit a double (too large) or is zero (too small).
+fn scaled_whole(number: f64, precision: i32, whole: fn(f64) -> f64) -> Result<f64, Error> {
+    if precision > 308 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "int too large to convert to float",
+        ));
+    }
+    let scale = 10f64.powf(f64::from(precision));
+    if scale == 0.0 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "float division by zero",
+        ));
+    }
+    Ok(whole(number * scale) / scale)
 }
 
 /// Jinja2's `tojson`: `json.dumps` with sorted keys and Python's spacing, then `<`, `>`,
@@ -185,52 +241,6 @@ fn sorted_keys(value: Json) -> Json {
     }
 }
 
-/// Jinja2's `truncate(length=255, killwords=False, end='...', leeway=5)`.
-fn truncate(value: &Value, args: Rest<Value>) -> Result<String, Error> {
-    type Args = (
-        Option<usize>,
-        Option<bool>,
-        Option<String>,
-        Option<usize>,
-        Kwargs,
-    );
-    let (length, killwords, end, leeway, kwargs): Args = from_args(&args)?;
-    let length = kwargs
-        .get::<Option<usize>>("length")?
-        .or(length)
-        .unwrap_or(255);
-    let killwords = kwargs
-        .get::<Option<bool>>("killwords")?
-        .or(killwords)
-        .unwrap_or(false);
-    let end = kwargs
-        .get::<Option<String>>("end")?
-        .or(end)
-        .unwrap_or_else(|| "...".to_owned());
-    let leeway = kwargs
-        .get::<Option<usize>>("leeway")?
-        .or(leeway)
-        .unwrap_or(5);
-    kwargs.assert_all_used()?;
-    let text = python_str(value);
-    let end_length = end.chars().count();
-    if length < end_length {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            "length must not be shorter than end",
-        ));
-    }
-    if text.chars().count() <= length + leeway {
-        return Ok(text);
-    }
-    let kept: String = text.chars().take(length - end_length).collect();
-    let kept = match (killwords, kept.rfind(' ')) {
-        (false, Some(space)) => &kept[..space],
-        _ => kept.as_str(),
-    };
-    Ok(format!("{kept}{end}"))
-}
-
 /// The number of `\w+` runs, as Jinja2 counts words.
 fn wordcount(value: &Value) -> usize {
     let text = python_str(value);
@@ -244,134 +254,6 @@ fn wordcount(value: &Value) -> usize {
         in_word = word;
     }
     count
-}
-
-/// Python's `str.center(width)`: an odd margin puts the extra space on the left when the
-/// width is odd, on the right otherwise.
-fn center(value: &Value, width: Option<usize>) -> String {
-    let text = python_str(value);
-    let width = width.unwrap_or(80);
-    let length = text.chars().count();
-    if length >= width {
-        return text;
-    }
-    let margin = width - length;
-    let left = margin / 2 + (margin & width & 1);
-    format!("{}{text}{}", " ".repeat(left), " ".repeat(margin - left))
-}
-
-/// Jinja2's `urlencode`: a string is quoted with `/` kept; a mapping or a sequence of
-/// pairs becomes a query string (`+` for spaces).
-fn urlencode(value: &Value) -> Result<String, Error> {
-    let pairs: Vec<(Value, Value)> = match value.kind() {
-        ValueKind::Map => value
-            .try_iter()?
-            .map(|key| {
-                let item = value.get_item(&key).unwrap_or_default();
-                (key, item)
-            })
-            .collect(),
-        ValueKind::Seq | ValueKind::Iterable => value
-            .try_iter()?
-            .map(|pair| {
-                (
-                    pair.get_item_by_index(0).unwrap_or_default(),
-                    pair.get_item_by_index(1).unwrap_or_default(),
-                )
-            })
-            .collect(),
-        _ => return Ok(url_quote(&python_str(value), false)),
-    };
-    Ok(pairs
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                url_quote(&python_str(k), true),
-                url_quote(&python_str(v), true)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&"))
-}
-
-/// `urllib.parse.quote`: letters, digits and `_.-~` stay, and `/` outside query strings.
-fn url_quote(text: &str, for_query: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
-                out.push(byte as char)
-            }
-            b'/' if !for_query => out.push('/'),
-            b' ' if for_query => out.push('+'),
-            other => out.push_str(&format!("%{other:02X}")),
-        }
-    }
-    out
-}
-
-/// Jinja2's `wordwrap(width=79, break_long_words=True, wrapstring=None,
-/// break_on_hyphens=True)`, positional or by name, on minijinja-contrib's wrapper.
-fn wordwrap(value: &Value, args: Rest<Value>) -> Result<Value, Error> {
-    type Args = (
-        Option<usize>,
-        Option<bool>,
-        Option<String>,
-        Option<bool>,
-        Kwargs,
-    );
-    let (width, break_long_words, wrapstring, break_on_hyphens, kwargs): Args = from_args(&args)?;
-    let mut named: Vec<(&str, Value)> = Vec::new();
-    let positional = [
-        ("width", width.map(Value::from)),
-        ("break_long_words", break_long_words.map(Value::from)),
-        ("wrapstring", wrapstring.map(Value::from)),
-        ("break_on_hyphens", break_on_hyphens.map(Value::from)),
-    ];
-    for (name, given) in positional {
-        match kwargs.get::<Option<Value>>(name)?.or(given) {
-            Some(v) if !v.is_none() => named.push((name, v)),
-            _ => {}
-        }
-    }
-    kwargs.assert_all_used()?;
-    let text = Value::from(python_str(value));
-    minijinja_contrib::filters::wordwrap(&text, named.into_iter().collect())
-}
-
-/// Jinja2's `filesizeformat(binary=False)`.
-fn filesizeformat(value: &Value, binary: Option<bool>) -> Result<String, Error> {
-    let bytes: f64 = match value.as_str() {
-        Some(text) => text.trim().parse().map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                "could not convert string to float",
-            )
-        })?,
-        None => f64::try_from(value.clone())?,
-    };
-    let binary = binary.unwrap_or(false);
-    let base: f64 = if binary { 1024.0 } else { 1000.0 };
-    let prefixes = if binary {
-        ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]
-    } else {
-        ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
-    };
-    if bytes == 1.0 {
-        return Ok("1 Byte".to_owned());
-    }
-    if bytes < base {
-        return Ok(format!("{} Bytes", bytes.trunc()));
-    }
-    let mut unit = base;
-    for (index, prefix) in prefixes.iter().enumerate() {
-        unit = base.powi(index as i32 + 2);
-        if bytes < unit || index == prefixes.len() - 1 {
-            return Ok(format!("{:.1} {prefix}", base * bytes / unit));
-        }
-    }
-    Ok(format!("{:.1} YB", base * bytes / unit))
 }
 
 /// Jinja2's `xmlattr(autospace=True)`: `key="value"` for each item that is not none.
@@ -460,6 +342,35 @@ mod tests {
             ),
             "2.0 4.0 2.67 0.12 3.0 2.0 7 -2.0 1200.0"
         );
+    }
+
+    #[test]
+    fn round_with_extreme_precisions() {
+        // round(100000000) panicked in the formatter and round(-2147483648) on negation;
+        // each expected text is Python's.
+        assert_eq!(
+            render(
+                "{{ 1.5|round(100000000) }}|{{ 7|round(-2147483648) }}|{{ 1.5|round(400) }}|{{ 1.5|round(-400) }}|{{ -1.5|round(-400) }}|{{ 7|round(-400) }}|{{ 7|round(400) }}|{{ 1234.5678|round(-3) }}|{{ 1.5|round(309) }}|{{ 1.5|round(-309) }}|{{ 5e-324|round(400) }}|{{ 15|round(-1) }}|{{ 25|round(-1) }}|{{ -25|round(-1) }}|{{ 9000000000000000000|round(-19) }}|{{ 5000000000000000000|round(-19) }}|{{ 2.5|round(10000000000) }}",
+                json!({})
+            ),
+            "1.5|0|1.5|0.0|-0.0|0|7|1000.0|1.5|0.0|5e-324|20|20|-20|10000000000000000000|0|2.5"
+        );
+        assert_eq!(
+            render(
+                "{{ 1.5|round(20, 'ceil') }}|{{ 1.5|round(-20, 'ceil') }}|{{ 7|round(-1, 'floor') }}|{{ 1.5|round(-300, 'ceil') }}|{{ 1.5|round(-308, 'floor') }}|{{ 7|round(400, 'ceil') }}|{{ 7|round(-1, 'ceil') }}|{{ 1.5|round(-323, 'ceil') }}",
+                json!({})
+            ),
+            "1.5|1e+20|0.0|9.999999999999999e+299|0.0|7.0|10.0|inf"
+        );
+        let mut env = Environment::new();
+        make_pythonic(&mut env);
+        // Python: OverflowError and ZeroDivisionError.
+        for template in [
+            "{{ 1.5|round(309, 'ceil') }}",
+            "{{ 1.5|round(-324, 'floor') }}",
+        ] {
+            assert!(env.render_str(template, json!({})).is_err(), "{template}");
+        }
     }
 
     #[test]

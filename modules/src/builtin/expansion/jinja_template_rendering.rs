@@ -16,8 +16,21 @@ use super::jinja_python::make_pythonic;
 use crate::engine::{Module, ModuleError, QueryRequest, descriptor};
 
 const DEFAULT_TEMPLATE: &str = "- Default template -";
-/// Rendered text larger than this is refused.
-const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+/// Rendered text larger than this is refused; filters that would build a larger value
+/// refuse it up front.
+pub(super) const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+/// The detail of a filter's error when its result alone would pass the output cap.
+const OUTPUT_LIMIT_DETAIL: &str = "the result would exceed the output limit";
+
+/// The error a filter returns instead of building a value larger than the output cap; the
+/// module then answers as for rendered text over the cap.
+pub(super) fn output_limit_error() -> minijinja::Error {
+    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, OUTPUT_LIMIT_DETAIL)
+}
+
+fn is_output_limit(error: &minijinja::Error) -> bool {
+    error.detail() == Some(OUTPUT_LIMIT_DETAIL)
+}
 /// Instructions one rendering may execute.
 const FUEL: u64 = 5_000_000;
 
@@ -83,7 +96,7 @@ fn render(template: &str, data: &Value) -> Rendered {
     };
     match compiled.render_captured_to(data, &mut out) {
         Ok(_) => Rendered::Text(String::from_utf8_lossy(&out.out).into_owned()),
-        Err(_) if out.overflowed => Rendered::TooLarge,
+        Err(e) if out.overflowed || is_output_limit(&e) => Rendered::TooLarge,
         Err(e) => {
             tracing::warn!(kind = ?e.kind(), "template render failed");
             Rendered::Failed
@@ -159,6 +172,19 @@ mod tests {
         assert_eq!(rendered(json!({"template": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"})).await, "");
         let body = json!({"text": json!({"template": "{% for i in range(90000) %}{{ 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }}{% endfor %}"}).to_string()});
         assert!(reported(query(&JinjaTemplateRendering::new(), body).await).contains("exceeds"));
+        // A filter asked for more than the cap refuses before allocating it: center with
+        // a width of 10^14 asked for 50 TB and aborted the process.
+        for template in [
+            "{{ 'a'|center(100000000000000) }}",
+            "{{ 'a'|center(1048577)|length }}",
+        ] {
+            let body = json!({"text": json!({"template": template}).to_string()});
+            let answer = reported(query(&JinjaTemplateRendering::new(), body).await);
+            assert_eq!(
+                answer, "The rendered text exceeds 1048576 bytes",
+                "{template}"
+            );
+        }
         let module = JinjaTemplateRendering::new();
         assert_eq!(query(&module, json!({})).await.unwrap(), json!(false));
         assert_eq!(

@@ -14,6 +14,7 @@ mod input_attribute;
 mod ipgeolocation;
 mod jinja_python;
 mod jinja_template_rendering;
+mod jinja_text_filters;
 mod ocr_enrich;
 mod ods_enrich;
 mod odt_enrich;

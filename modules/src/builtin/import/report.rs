@@ -10,7 +10,7 @@ use serde_json::{Map, Number, Value, json};
 
 use crate::engine::{ModuleError, QueryRequest};
 use crate::misp::{ObjectBuilder, new_attribute, new_uuid};
-use crate::pycompat::python_repr_str;
+use crate::pycompat::{python_float_repr, python_repr_str};
 
 /// The uploaded report parsed as JSON, `None` when `data` is missing, not base64 or not
 /// JSON. A leading UTF-8 byte order mark (editors on Windows add one) is allowed.
@@ -73,36 +73,9 @@ fn python_repr(value: &Value) -> String {
 /// A JSON number as Python prints it: integers as digits, floats in `float.__repr__` form.
 pub(super) fn python_number(number: &Number) -> String {
     if number.is_f64() {
-        python_float(number.as_f64().unwrap_or_default())
+        python_float_repr(number.as_f64().unwrap_or_default())
     } else {
         number.to_string()
-    }
-}
-
-/// `repr(float)`: the shortest round-trip digits, positional for exponents -4..16 and
-/// scientific (`1e+16`, `1.5e-05`) outside.
-pub(super) fn python_float(value: f64) -> String {
-    if value.is_nan() {
-        return "nan".to_owned();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
-    }
-    let scientific = format!("{value:e}");
-    let Some((mantissa, exponent)) = scientific.split_once('e') else {
-        return scientific;
-    };
-    let exponent: i32 = exponent.parse().unwrap_or_default();
-    if (-4..16).contains(&exponent) {
-        let text = format!("{value}");
-        if text.contains('.') {
-            text
-        } else {
-            format!("{text}.0")
-        }
-    } else {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
     }
 }
 

@@ -11,6 +11,7 @@ use super::export_answer;
 use crate::builtin::yara_check::check_yara;
 use crate::engine::{ExportEvent, Module, ModuleError, QueryRequest, descriptor};
 
+mod private_rules;
 mod self_references;
 
 pub struct YaraExport(ModuleDescriptor);
@@ -130,18 +131,9 @@ fn flagged(attribute: &Map<String, Value>) -> bool {
     }
 }
 
-/// Entries grouped by key in first-seen order.
-#[derive(Default)]
-struct Grouped(Vec<(String, Vec<String>)>);
-
-impl Grouped {
-    fn add(&mut self, key: String, value: String) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(value),
-            None => self.0.push((key, vec![value])),
-        }
-    }
-}
+/// Meta values and strings of the generated rule by key, keys in first-seen order as
+/// the reference's dicts keep them.
+type Grouped = crate::grouped::Grouped<String, String>;
 
 /// The rule generated for one event.
 struct GeneratedRule {
@@ -159,13 +151,13 @@ impl GeneratedRule {
     }
 
     fn render(&self) -> String {
-        if self.strings.0.is_empty() {
+        if self.strings.is_empty() {
             // Nothing to match on: the reference writes an empty line instead of a rule.
             return "\n".to_owned();
         }
         let mut lines = vec![format!("rule {} {{", self.name), "    meta:".to_owned()];
-        for (key, values) in &self.meta.0 {
-            if let [only] = values.as_slice() {
+        for (key, values) in self.meta.iter() {
+            if let [only] = values {
                 lines.push(format!("        {key} = \"{}\"", yara_text(only)));
             } else {
                 for (index, value) in values.iter().enumerate() {
@@ -174,7 +166,7 @@ impl GeneratedRule {
             }
         }
         lines.push("    strings:".to_owned());
-        for (key, values) in &self.strings.0 {
+        for (key, values) in self.strings.iter() {
             for (index, value) in values.iter().enumerate() {
                 lines.push(format!("        ${key}_{index} = \"{}\"", yara_text(value)));
             }
@@ -188,10 +180,14 @@ impl GeneratedRule {
 }
 
 /// A yara attribute's rules renamed `MISP_e<event>_<name>` and cleaned of characters that
-/// word processors put in; `None` when the result does not parse, or when one of its rules
-/// refers to another by the name the renaming took away (YARA would refuse the file; the
-/// reference drops such an attribute too).
+/// word processors put in; `None` when the result does not parse, when the event id cannot
+/// be part of a rule name, or when one of its rules refers to another by the name the
+/// renaming took away (YARA would refuse the file; the reference drops such an attribute
+/// too).
 fn rewrite_rule(source: &str, event_id: &str) -> Option<String> {
+    if !private_rules::usable_event_id(event_id) {
+        return None;
+    }
     let old_names = self_references::renamed_rule_names(source);
     let prefix = format!("rule MISP_e{event_id}_");
     let mut value = source
@@ -215,45 +211,18 @@ fn rewrite_rule(source: &str, event_id: &str) -> Option<String> {
     ] {
         value = value.replace(from, to);
     }
-    // Private rules are referenced by name from other rules, so every mention is renamed.
-    let private_names = private_rule_names(&value);
-    for name in private_names {
-        value = value.replace(&name, &format!("MISP_e{event_id}_{name}"));
-    }
+    let value = private_rules::rename_private_rules(&value, event_id);
     check_yara(&value).ok()?;
     (!self_references::refers_to_old_name(&value, &old_names)).then_some(value)
-}
-
-fn private_rule_names(text: &str) -> Vec<String> {
-    const MARKER: &str = "private rule ";
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(position) = rest.find(MARKER) {
-        rest = &rest[position + MARKER.len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        rest = &rest[name.len()..];
-        if !name.is_empty() {
-            names.push(name);
-        }
-    }
-    names
 }
 
 fn event_text(meta: &Map<String, Value>, key: &str) -> String {
     meta.get(key).map(python_str).unwrap_or_default()
 }
 
-fn export_event(
-    event: &ExportEvent,
-    envelope: &Map<String, Value>,
-    output: &mut Vec<String>,
-) -> Result<(), ModuleError> {
-    let meta = event
-        .meta()
-        .ok_or_else(|| ModuleError::internal("yara_export: an event has no Event object"))?;
+fn export_event(event: &ExportEvent, envelope: &Map<String, Value>, output: &mut Vec<String>) {
+    // A bare event (no `Event` key) holds its fields itself, as pymisp's `load` reads it.
+    let meta = event.meta_or_bare();
     let info = event_text(meta, "info");
     let event_id = event_text(meta, "id");
     let organisation = envelope
@@ -322,7 +291,6 @@ fn export_event(
         }
     }
     output.push(rule.render());
-    Ok(())
 }
 
 #[async_trait]
@@ -343,7 +311,7 @@ impl Module for YaraExport {
         let empty = Map::new();
         let mut output = Vec::new();
         for (event, envelope) in events.iter().zip(envelopes) {
-            export_event(event, envelope.unwrap_or(&empty), &mut output)?;
+            export_event(event, envelope.unwrap_or(&empty), &mut output);
         }
         Ok(export_answer(&output.join("\n")))
     }
@@ -439,6 +407,79 @@ rule MISP_e12_Phish_wave__Q3__test_ {
             Some("rule x { condition: true }\nrule MISP_e9_Y { strings: $a = \"q\" condition: $a }")
         );
         assert_eq!(rewrite_rule("rule { ", "9"), None);
+    }
+
+    #[tokio::test]
+    async fn private_rules_renamed_in_one_pass() {
+        // /tmp/rv/ye.json: repeated `private rule a` with event_id "aa" grew 3x per copy
+        // (14 copies took 32 s, 20 would exhaust memory). Duplicates fail YARA's check, so
+        // the attribute is dropped, and quickly; 500 copies here.
+        let value = "private rule a { condition: true }\n".repeat(500);
+        let body = json!({"data": [{"Event": {"id": "1", "info": "x", "date": "d", "uuid": "u"},
+            "Attribute": [{"type": "yara", "value": value, "event_id": "aa"}]}]});
+        assert_eq!(file(body).await, "\n");
+        // Only identifiers naming the private rule change: not the letter `a` inside
+        // `private`, the strings or longer names (the reference's substring replace broke
+        // such an attribute).
+        assert_eq!(
+            rewrite_rule(
+                "private rule a { condition: true }\nrule b { strings: $a = \"a\" condition: $a and a }",
+                "aa"
+            )
+            .as_deref(),
+            Some(
+                "private rule MISP_eaa_a { condition: true }\nrule MISP_eaa_b { strings: $a = \"a\" condition: $a and MISP_eaa_a }"
+            )
+        );
+    }
+
+    #[test]
+    fn an_event_id_that_cannot_be_in_a_rule_name_drops_the_attribute() {
+        // The reference's renamed rules then fail to compile and it drops them; checked
+        // against it with "x y", "1-2" and "é" (kept: "abc", 7, None).
+        let source = "rule r { condition: true }";
+        for event_id in ["x y", "1-2", "é", "1 { condition: true }\nrule z"] {
+            assert_eq!(rewrite_rule(source, event_id), None, "{event_id}");
+        }
+        assert_eq!(
+            rewrite_rule(source, "abc").as_deref(),
+            Some("rule MISP_eabc_r { condition: true }")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bare_event_is_exported() {
+        // pymisp's `load` takes an event without the `Event` wrapper, as pdfexport and
+        // goamlexport accept it (the reference's yara_export failed on it).
+        let body = json!({"data": [{"id": "5", "info": "bare", "date": "d", "uuid": "u",
+            "Orgc": {"name": "O"},
+            "Attribute": [{"type": "domain", "value": "a.example", "to_ids": true}]}]});
+        assert_eq!(
+            file(body).await,
+            "rule MISP_e5_bare {\n    meta:\n        description = \"bare\"\n        author = \"MISP - O\"\n        misp_event_date = \"d\"\n        misp_event_id = \"5\"\n        misp_event_uuid = \"u\"\n    strings:\n        $domain_0 = \"a.example\"\n    condition:\n        any of them\n}\n"
+        );
+    }
+
+    #[test]
+    fn many_string_types_are_grouped_in_linear_time() {
+        // Grouped::add searched the keys linearly; 20 000 distinct keys stay fast now,
+        // and the groups keep their first-seen order.
+        let mut rule = GeneratedRule {
+            name: "r".into(),
+            meta: Grouped::default(),
+            strings: Grouped::default(),
+        };
+        for i in 0..20_000 {
+            rule.add_string(&format!("t{i}"), "v");
+        }
+        rule.add_string("t0", "w");
+        let text = rule.render();
+        assert!(text.contains(
+            "    strings:\n        $t0_0 = \"v\"\n        $t0_1 = \"w\"\n        $t1_0 = \"v\"\n"
+        ));
+        assert!(
+            text.ends_with("        $t19999_0 = \"v\"\n    condition:\n        any of them\n}\n")
+        );
     }
 
     #[tokio::test]
